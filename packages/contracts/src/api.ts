@@ -1,0 +1,230 @@
+import { z } from 'zod';
+import { Country, Locale, PracticeKind, StaffRole } from './roles.ts';
+import { PasswordPolicy, SecurityPolicy, passwordMaxLength } from './policy.ts';
+
+/*
+ * Request and response shapes of the JSON API under /api/v1. Requests are strict:
+ * unknown fields are refused (VALIDATION_FAILED), so a typo never silently drops data.
+ */
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const optionalText = (max: number) => z.string().trim().max(max).optional();
+export const Email = z.string().trim().toLowerCase().max(254).pipe(z.email());
+export const Password = z.string().min(1).max(passwordMaxLength * 4); // policy decides; cap stops hashing megabytes
+export const Phone = z.string().trim().regex(/^\+?[0-9 ()\-./]{6,24}$/, 'a phone number such as +31 20 123 4567');
+export const Token = z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'a link token');
+export const Uuid = z.uuid();
+
+// ---------- sign-up and verification ----------
+export const SignupRequest = z.strictObject({
+  organisation: z.strictObject({
+    name: text(200),
+    street: text(200),
+    postalCode: text(20),
+    city: text(100),
+    country: Country,
+    kind: PracticeKind,
+    companyName: optionalText(200),
+    registrationNumber: optionalText(50),
+  }),
+  owner: z.strictObject({
+    name: text(200),
+    email: Email,
+    phone: Phone,
+    profession: text(100),
+    password: Password,
+    locale: Locale.default('en'),
+  }),
+  acceptTerms: z.literal(true),
+  acceptDpa: z.literal(true),
+  termsVersion: z.string().max(20),
+  dpaVersion: z.string().max(20),
+});
+export type SignupRequest = z.infer<typeof SignupRequest>;
+export const SignupResponse = z.object({ status: z.literal('verification_sent') });
+
+export const TokenRequest = z.strictObject({ token: Token });
+
+// ---------- login and session ----------
+export const LoginRequest = z.strictObject({
+  email: Email,
+  password: Password,
+  organisationId: Uuid.optional(),
+});
+export const OrganisationChoice = z.object({ id: Uuid, name: z.string(), role: StaffRole });
+export const SelectOrganisationRequest = z.strictObject({ organisationId: Uuid });
+export const UnlockRequest = z.strictObject({ password: Password });
+
+export const SessionInfo = z.object({
+  id: Uuid,
+  idleTimeoutSeconds: z.number(),
+  absoluteExpiresAt: z.string(),
+  lastActiveAt: z.string(),
+});
+
+export const Me = z.object({
+  account: z.object({
+    id: Uuid,
+    name: z.string(),
+    email: z.string(),
+    pendingEmail: z.string().nullable(),
+    phone: z.string().nullable(),
+    profession: z.string().nullable(),
+    locale: Locale,
+  }),
+  organisation: z.object({ id: Uuid, name: z.string(), role: StaffRole }).nullable(),
+  organisations: z.array(OrganisationChoice),
+  session: SessionInfo,
+  passwordPolicy: PasswordPolicy,
+});
+export type Me = z.infer<typeof Me>;
+
+export const LoginResponse = z.object({
+  status: z.enum(['authenticated', 'choose_organisation']),
+  me: Me,
+});
+
+/** GET /auth/session: the lock state, read without counting as activity. */
+export const SessionState = z.object({
+  state: z.enum(['active', 'locked', 'none']),
+  idleTimeoutSeconds: z.number().nullable(),
+  idleExpiresAt: z.string().nullable(),
+  absoluteExpiresAt: z.string().nullable(),
+});
+
+// ---------- passwords ----------
+export const PasswordResetRequest = z.strictObject({ email: Email });
+export const PasswordResetConfirm = z.strictObject({ token: Token, password: Password });
+export const PasswordChangeRequest = z.strictObject({ currentPassword: Password, newPassword: Password });
+
+// ---------- profile ----------
+export const UpdateMeRequest = z
+  .strictObject({
+    name: text(200).optional(),
+    phone: Phone.nullable().optional(),
+    profession: optionalText(100).nullable(),
+    locale: Locale.optional(),
+    email: Email.optional(),
+    /** Required when the e-mail address changes (ASVS 7.5.1: re-authenticate). */
+    currentPassword: Password.optional(),
+  })
+  .refine((value) => Object.keys(value).length > 0, 'at least one field');
+
+// ---------- sessions ----------
+export const SessionListItem = z.object({
+  id: Uuid,
+  current: z.boolean(),
+  device: z.string(),
+  ip: z.string().nullable(),
+  createdAt: z.string(),
+  lastActiveAt: z.string(),
+  state: z.enum(['active', 'locked']),
+});
+export const SessionList = z.object({ sessions: z.array(SessionListItem) });
+
+// ---------- organisation ----------
+export const Organisation = z.object({
+  id: Uuid,
+  name: z.string(),
+  street: z.string(),
+  postalCode: z.string(),
+  city: z.string(),
+  country: Country,
+  kind: PracticeKind,
+  companyName: z.string().nullable(),
+  registrationNumber: z.string().nullable(),
+  termsVersion: z.string(),
+  termsAcceptedAt: z.string(),
+  dpaVersion: z.string(),
+  dpaAcceptedAt: z.string(),
+});
+export const UpdateOrganisationRequest = z
+  .strictObject({
+    name: text(200).optional(),
+    street: text(200).optional(),
+    postalCode: text(20).optional(),
+    city: text(100).optional(),
+    country: Country.optional(),
+    kind: PracticeKind.optional(),
+    companyName: optionalText(200).nullable(),
+    registrationNumber: optionalText(50).nullable(),
+  })
+  .refine((value) => Object.keys(value).length > 0, 'at least one field');
+export { SecurityPolicy };
+
+// ---------- staff ----------
+export const Member = z.object({
+  id: Uuid,
+  accountId: Uuid,
+  name: z.string(),
+  email: z.string(),
+  role: StaffRole,
+  status: z.enum(['active', 'deactivated']),
+  createdAt: z.string(),
+});
+export const MemberList = z.object({
+  members: z.array(Member),
+  counts: z.object({ owners: z.number(), admins: z.number(), active: z.number() }),
+});
+export const UpdateMemberRequest = z.strictObject({ role: StaffRole });
+
+export const Invitation = z.object({
+  id: Uuid,
+  email: z.string(),
+  role: StaffRole,
+  invitedBy: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+});
+export const InvitationList = z.object({ invitations: z.array(Invitation) });
+export const CreateInvitationRequest = z.strictObject({ email: Email, role: StaffRole, locale: Locale.default('en') });
+export const InvitationPreview = z.object({
+  organisationName: z.string(),
+  email: z.string(),
+  role: StaffRole,
+  accountExists: z.boolean(),
+  passwordPolicy: PasswordPolicy,
+});
+export const AcceptInvitationRequest = z.strictObject({
+  token: Token,
+  password: Password,
+  name: text(200).optional(),
+  phone: Phone.optional(),
+  profession: optionalText(100),
+  locale: Locale.optional(),
+});
+
+// ---------- audit ----------
+export const auditOutcomes = ['success', 'denied', 'failed'] as const;
+export const AuditQuery = z.strictObject({
+  actor: Uuid.optional(),
+  action: z.string().max(64).regex(/^[a-z_.]+$/).optional(),
+  resourceType: z.string().max(64).regex(/^[a-z_]+$/).optional(),
+  resourceId: z.string().max(100).optional(),
+  patient: Uuid.optional(),
+  outcome: z.enum(auditOutcomes).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const AuditEvent = z.object({
+  id: z.number(),
+  occurredAt: z.string(),
+  actorAccountId: z.string().nullable(),
+  actorName: z.string().nullable(),
+  actorRole: z.string().nullable(),
+  onBehalfOf: z.string().nullable(),
+  action: z.string(),
+  resourceType: z.string().nullable(),
+  resourceId: z.string().nullable(),
+  patientId: z.string().nullable(),
+  outcome: z.enum(auditOutcomes),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  requestId: z.string().nullable(),
+  changedFields: z.array(z.string()),
+  reason: z.string().nullable(),
+  sealed: z.boolean(),
+});
+export const AuditPage = z.object({ events: z.array(AuditEvent), nextBefore: z.number().nullable() });

@@ -1,0 +1,50 @@
+/**
+ * The error catalogue: every error the API can return, with its HTTP status.
+ * Codes are stable (clients and translations key on them); messages here are the
+ * user-safe English defaults. `docs/errors.md` is kept in step by a test.
+ */
+export const errorCatalogue = {
+  VALIDATION_FAILED: { status: 400, message: 'Some of the values sent are not valid.' },
+  MALFORMED_REQUEST: { status: 400, message: 'The request body could not be read.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
+  CSRF_REJECTED: { status: 403, message: 'The request was refused because it did not come from the Haven app. Reload the page and try again.' },
+  AUTH_REQUIRED: { status: 401, message: 'Please sign in.' },
+  AUTH_INVALID_CREDENTIALS: { status: 401, message: 'The e-mail address or password is incorrect, or the account is temporarily locked. If it is locked, we have sent an e-mail.' },
+  AUTH_EMAIL_NOT_VERIFIED: { status: 403, message: 'Please confirm your e-mail address first. We have sent you a new link.' },
+  AUTH_ORGANISATION_REQUIRED: { status: 409, message: 'Choose an organisation to continue.' },
+  SESSION_LOCKED: { status: 401, message: 'Your session was locked after a period of inactivity. Enter your password to continue.' },
+  SESSION_EXPIRED: { status: 401, message: 'Your session has ended. Please sign in again.' },
+  TOKEN_INVALID: { status: 400, message: 'This link is invalid, has expired or was already used.' },
+  PASSWORD_POLICY_VIOLATION: { status: 400, message: 'The password does not meet the password rules.' },
+  PASSWORD_INCORRECT: { status: 400, message: 'The current password is incorrect.' },
+  FORBIDDEN: { status: 403, message: 'You do not have permission to do this.' },
+  NOT_FOUND: { status: 404, message: 'Not found.' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'There is no such API route.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed here.' },
+  SESSION_NOT_FOUND: { status: 404, message: 'Session not found.' },
+  MEMBER_NOT_FOUND: { status: 404, message: 'Staff member not found.' },
+  INVITATION_NOT_FOUND: { status: 404, message: 'Invitation not found.' },
+  LAST_OWNER: { status: 409, message: 'An organisation must keep at least one active owner.' },
+  ALREADY_MEMBER: { status: 409, message: 'This person is already a member of the organisation.' },
+  INVITATION_PENDING: { status: 409, message: 'An invitation for this e-mail address is already pending.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests. Please wait a moment and try again.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'Haven is not ready yet. Please try again shortly.' },
+  INTERNAL: { status: 500, message: 'Something went wrong on our side. Quote the request id when you contact support.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+export const errorCodes = Object.keys(errorCatalogue) as ErrorCode[];
+
+/** The JSON body of every error response. */
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    requestId: string;
+    /** Per-field problems for VALIDATION_FAILED / PASSWORD_POLICY_VIOLATION; never echoes values. */
+    fields?: Array<{ path: string; issue: string }>;
+    /** Seconds until a retry makes sense (RATE_LIMITED). */
+    retryAfterSeconds?: number;
+  };
+}

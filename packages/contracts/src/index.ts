@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './roles.ts';
+export * from './policy.ts';
+export * from './api.ts';
+export * from './audit-actions.ts';

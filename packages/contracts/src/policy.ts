@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * Password policy of an organisation.
+ * `nist` (default): length only, blocklist, no composition rules (NIST 800-63B, ASVS 6.2.5).
+ * `classes`: for practices whose own rules demand it: minimum 8–16 plus upper, lower, digit, special.
+ */
+export const PasswordPolicy = z.strictObject({
+  mode: z.enum(['nist', 'classes']),
+  minLength: z.number().int().min(8).max(64),
+});
+export type PasswordPolicy = z.infer<typeof PasswordPolicy>;
+
+export const passwordMaxLength = 128;
+export const defaultPasswordPolicy: PasswordPolicy = { mode: 'nist', minLength: 12 };
+
+export const SecurityPolicy = z
+  .strictObject({
+    password: PasswordPolicy,
+    idleTimeoutMinutes: z.number().int().min(2).max(60),
+  })
+  .superRefine((value, ctx) => {
+    if (value.password.mode === 'nist' && value.password.minLength < 12) {
+      ctx.addIssue({ code: 'custom', path: ['password', 'minLength'], message: 'at least 12 without character classes' });
+    }
+    if (value.password.mode === 'classes' && value.password.minLength > 16) {
+      ctx.addIssue({ code: 'custom', path: ['password', 'minLength'], message: 'between 8 and 16 with character classes' });
+    }
+  });
+export type SecurityPolicy = z.infer<typeof SecurityPolicy>;
+export const defaultSecurityPolicy: SecurityPolicy = { password: defaultPasswordPolicy, idleTimeoutMinutes: 15 };
+
+/** Why a password was refused; the web app translates each. */
+export const passwordProblems = [
+  'too_short',
+  'too_long',
+  'common',
+  'context',
+  'needs_upper',
+  'needs_lower',
+  'needs_digit',
+  'needs_special',
+] as const;
+export type PasswordProblem = (typeof passwordProblems)[number];
+
+/**
+ * The policy check shared by server and web app (the web app shows it live).
+ * The blocklist check needs the list and is done by the caller (`isCommon`).
+ */
+export function checkPassword(
+  password: string,
+  policy: PasswordPolicy,
+  opts: { contextWords: string[]; isCommon: (normalised: string) => boolean },
+): PasswordProblem[] {
+  const problems: PasswordProblem[] = [];
+  const length = [...password].length;
+  if (length < policy.minLength) problems.push('too_short');
+  if (length > passwordMaxLength) problems.push('too_long');
+  const normalised = password.normalize('NFKC').toLowerCase();
+  if (opts.isCommon(normalised)) problems.push('common');
+  const context = opts.contextWords
+    .flatMap((word) => word.normalize('NFKC').toLowerCase().split(/[\s@._\-+]+/))
+    .filter((word) => word.length >= 4);
+  context.push('haven');
+  const stripped = normalised.replace(/[^\p{L}\p{N}]/gu, '');
+  if (context.some((word) => stripped === word || (stripped.includes(word) && stripped.length - word.length < 6))) {
+    problems.push('context');
+  }
+  if (policy.mode === 'classes') {
+    if (!/\p{Lu}/u.test(password)) problems.push('needs_upper');
+    if (!/\p{Ll}/u.test(password)) problems.push('needs_lower');
+    if (!/\p{N}/u.test(password)) problems.push('needs_digit');
+    if (!/[^\p{L}\p{N}]/u.test(password)) problems.push('needs_special');
+  }
+  return problems;
+}
