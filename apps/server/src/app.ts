@@ -1,0 +1,129 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Services } from './core/context.ts';
+import { AppError } from './core/errors.ts';
+import { registerErrorHandler } from './core/http/error-handler.ts';
+import { newId } from './core/security/tokens.ts';
+import { accountRoutes } from './features/accounts/routes.ts';
+import { auditRoutes } from './features/audit/routes.ts';
+import { authRoutes } from './features/auth/routes.ts';
+import { organisationRoutes } from './features/organisations/routes.ts';
+import { registerAccessGuard } from './features/sessions/guard.ts';
+import { sessionRoutes } from './features/sessions/routes.ts';
+import { staffRoutes } from './features/staff/routes.ts';
+
+export const webDistDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+/**
+ * Assembles the HTTP server: security plugins, the access guard, the error mapper, the API
+ * features under /api/v1, the OpenAPI document, health checks and the web app.
+ */
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    loggerInstance: services.logger,
+    // Request ids are ours; a client-supplied id would let someone forge log correlation.
+    genReqId: () => newId(),
+    requestIdHeader: false,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    ...(config.tls ? { https: { cert: config.tls.cert, key: config.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
+    routerOptions: { maxParamLength: 200 },
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: anything else is refused with 415 before it reaches a handler.
+  app.removeContentTypeParser('text/plain');
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // The component library sets style attributes; scripts stay strictly same-origin.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(config.https ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: config.https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: config.rateLimit.perMinute,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request, context) => new AppError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)) }),
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Haven API',
+        version: '1',
+        description:
+          'The JSON API of Haven. Authentication is a session cookie; every non-GET request carries the header `x-csrf-token` equal to the `haven_csrf` cookie (`__Host-haven_csrf` over HTTPS). Errors are `{ error: { code, message, requestId } }`; codes are listed in docs/errors.md.',
+      },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'haven_session' } } },
+      security: [{ session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: false });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerAccessGuard(app, services);
+  registerErrorHandler(app, { spaIndex: config.serveWeb && existsSync(path.join(webDistDir, 'index.html')) });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { rateLimit: false } }, async (_request, reply) => {
+    try {
+      await services.db.ping();
+      return { status: 'ready' };
+    } catch {
+      return reply.status(503).send({ status: 'not_ready' });
+    }
+  });
+
+  await app.register(
+    async (api) => {
+      authRoutes(api, services);
+      accountRoutes(api, services);
+      sessionRoutes(api);
+      organisationRoutes(api);
+      staffRoutes(api, services);
+      auditRoutes(api);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  if (config.serveWeb && existsSync(webDistDir)) {
+    await app.register(fastifyStatic, { root: webDistDir, wildcard: false, index: ['index.html'] });
+  }
+  return app;
+}

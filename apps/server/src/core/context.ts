@@ -1,0 +1,78 @@
+import type { StaffRole } from '@haven/contracts';
+import type { AuditMeta } from './audit/record.ts';
+import type { AuditSealer } from './audit/sealer.ts';
+import type { AuditSigner } from './audit/signing-key.ts';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from './logger.ts';
+import type { Mailer } from './mail/mailer.ts';
+import type { PasswordHasher } from './security/password-hashing.ts';
+
+/** What the whole server shares; built once in app.ts and passed in, never imported as a global. */
+export interface Services {
+  readonly config: Config;
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly mailer: Mailer;
+  readonly hasher: PasswordHasher;
+  readonly logger: Logger;
+  readonly signer: AuditSigner;
+  readonly sealer: AuditSealer;
+}
+
+/** The signed-in party of a request, as the session and a fresh membership lookup say. */
+export interface Principal {
+  readonly sessionId: string;
+  readonly accountId: string;
+  /** Verified: the session chose it and an active membership was found this request. */
+  readonly orgId: string | null;
+  readonly role: StaffRole | null;
+  readonly membershipId: string | null;
+  readonly idleTimeoutSeconds: number;
+  readonly absoluteExpiresAt: Date;
+  readonly lastActiveAt: Date;
+}
+
+/**
+ * One request's context: ids, where it came from, who is asking, and the shared services.
+ * Handlers pass it to use cases (`changePassword(ctx, {...})`) and never read headers themselves.
+ */
+export interface RequestContext {
+  readonly services: Services;
+  readonly requestId: string;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly principal: Principal | null;
+  /** The session as the guard found it: none, idle-locked, or active. */
+  readonly sessionState: 'none' | 'locked' | 'active';
+  /** The raw session token of this request (only to bind new tokens); never logged. */
+  readonly sessionToken: string | null;
+  readonly log: FastifyBaseLogger;
+}
+
+export function auditMeta(ctx: RequestContext, now: Date = ctx.services.clock.now()): AuditMeta {
+  return {
+    now,
+    requestId: ctx.requestId,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    actorAccountId: ctx.principal?.accountId ?? null,
+    actorRole: ctx.principal?.role ?? null,
+  };
+}
+
+/** The principal of a route that the access guard let through with an organisation. */
+export function memberOf(ctx: RequestContext): Principal & { orgId: string; role: StaffRole; membershipId: string } {
+  const principal = ctx.principal;
+  if (!principal?.orgId || !principal.role || !principal.membershipId) {
+    throw new Error('memberOf() used on a route whose access level does not require an organisation');
+  }
+  return principal as Principal & { orgId: string; role: StaffRole; membershipId: string };
+}
+
+export function signedIn(ctx: RequestContext): Principal {
+  if (!ctx.principal) throw new Error('signedIn() used on a public route');
+  return ctx.principal;
+}

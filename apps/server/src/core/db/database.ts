@@ -1,0 +1,143 @@
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import type { PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
+import pg from 'pg';
+import { DataDirLock } from './lock-file.ts';
+import { migratePglite, migratePostgres } from './migrate.ts';
+import { Mutex } from './mutex.ts';
+import { schema } from './schema.ts';
+
+export type Schema = typeof schema;
+/** A transaction handle; every query of a use case runs on one. */
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+/** The role requests run as; it owns no table and is bound by row-level security. */
+export const requestRole = 'haven_app';
+/** The audit chain of events that belong to no organisation (e.g. a login with an unknown e-mail). */
+export const platformOrgId = '00000000-0000-0000-0000-000000000000';
+
+export interface TransactionOptions {
+  isolation?: 'read committed' | 'repeatable read' | 'serializable';
+}
+
+/**
+ * The database as features see it. There is no plain handle: every query runs in a transaction
+ * that has already switched to the request role and set (or deliberately not set) the tenant.
+ */
+export interface Database {
+  readonly engine: 'pglite' | 'postgres';
+  /** Tenant work: RLS admits only rows of `orgId`. Global identity tables are reachable too. */
+  tenant<T>(orgId: string, fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Identity-level work (accounts, sessions, link tokens) with no tenant: tenant tables show nothing. */
+  identity<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Cross-tenant reads for the few paths that need them (login's membership lookup, the audit
+   * sealer and verifier). Loudly named so that every use is easy to find in review.
+   */
+  systemDb<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Drizzle = ReturnType<typeof drizzlePglite<Schema>> | ReturnType<typeof drizzleNodePg<Schema>>;
+
+class DrizzleDatabase implements Database {
+  constructor(
+    readonly engine: 'pglite' | 'postgres',
+    private readonly drizzle: Drizzle,
+    private readonly serialise: Mutex | null,
+    private readonly onClose: () => Promise<void>,
+  ) {}
+
+  private async run<T>(
+    orgId: string | null,
+    scope: 'request' | 'system',
+    fn: (tx: Tx) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    const body = () =>
+      (this.drizzle as unknown as { transaction: (cb: (tx: Tx) => Promise<T>, cfg?: object) => Promise<T> }).transaction(
+        async (tx) => {
+          // One round trip: drop to the request role and set tenant and scope for this
+          // transaction only (is_local = true), so nothing leaks to the next user of the connection.
+          await tx.execute(
+            sql`select set_config('role', ${requestRole}, true), set_config('app.org_id', ${orgId ?? ''}, true), set_config('app.scope', ${scope}, true)`,
+          );
+          return fn(tx);
+        },
+        options.isolation ? { isolationLevel: options.isolation } : undefined,
+      );
+    return this.serialise ? this.serialise.run(body) : body();
+  }
+
+  tenant<T>(orgId: string, fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    if (!/^[0-9a-f-]{36}$/i.test(orgId)) throw new Error('tenant() needs an organisation id');
+    return this.run(orgId, 'request', fn, options);
+  }
+
+  identity<T>(fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return this.run(null, 'request', fn, options);
+  }
+
+  systemDb<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.run(null, 'system', fn);
+  }
+
+  async ping(): Promise<void> {
+    await this.identity((tx) => tx.execute(sql`select 1`));
+  }
+
+  close(): Promise<void> {
+    return this.onClose();
+  }
+}
+
+export interface OpenDatabaseOptions {
+  engine: 'pglite' | 'postgres';
+  /** PGlite: a directory, or null for an in-memory database (tests). */
+  dataDir?: string | null;
+  /** PostgreSQL: the request role's connection string. */
+  url?: string;
+  /** PostgreSQL: the owner role's connection string for migrations (default: url). */
+  migrationUrl?: string | null;
+  poolSize?: number;
+  /** Apply pending migrations before serving (start, `haven migrate`). */
+  migrate?: boolean;
+  onMigrated?: (names: string[]) => void;
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.engine === 'pglite') {
+    const lock = options.dataDir ? DataDirLock.acquire(options.dataDir) : null;
+    try {
+      const client = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create();
+      if (options.migrate) options.onMigrated?.(await migratePglite(client));
+      const db = drizzlePglite({ client, schema });
+      return new DrizzleDatabase('pglite', db, new Mutex(), async () => {
+        await client.close();
+        lock?.release();
+      });
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
+  }
+  if (!options.url) throw new Error('PostgreSQL needs a connection string');
+  if (options.migrate) options.onMigrated?.(await migratePostgres(options.migrationUrl ?? options.url));
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  pool.on('error', () => {
+    /* a dropped idle client is replaced on next use; the query that needs it reports the error */
+  });
+  const db = drizzleNodePg({ client: pool, schema });
+  return new DrizzleDatabase('postgres', db, null, () => pool.end());
+}
+
+
+/** Runs raw SQL on a transaction and returns its rows (both drivers answer `{ rows }`). */
+export async function queryRows<T>(tx: Tx, query: SQL): Promise<T[]> {
+  const result = (await tx.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}

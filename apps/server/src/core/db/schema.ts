@@ -1,0 +1,179 @@
+import { bigint, customType, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/*
+ * The Drizzle view of the tables created by the SQL migrations in apps/server/migrations.
+ * The migrations are the source of truth (they also hold roles, grants and RLS policies);
+ * a test checks every column here exists there with the same name.
+ */
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const accounts = pgTable('accounts', {
+  id: uuid('id').primaryKey(),
+  email: text('email').notNull(),
+  emailVerifiedAt: ts('email_verified_at'),
+  pendingEmail: text('pending_email'),
+  name: text('name').notNull(),
+  phone: text('phone'),
+  profession: text('profession'),
+  locale: text('locale').$type<'en' | 'de' | 'nl'>().notNull(),
+  passwordHash: text('password_hash').notNull(),
+  passwordChangedAt: ts('password_changed_at').notNull(),
+  failedLoginCount: integer('failed_login_count').notNull().default(0),
+  throttledUntil: ts('throttled_until'),
+  lockedUntil: ts('locked_until'),
+  lockCount: integer('lock_count').notNull().default(0),
+  createdAt: ts('created_at').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+export const organisations = pgTable('organisations', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  street: text('street').notNull(),
+  postalCode: text('postal_code').notNull(),
+  city: text('city').notNull(),
+  country: text('country').$type<'NL' | 'DE' | 'AT' | 'other'>().notNull(),
+  kind: text('kind').notNull(),
+  companyName: text('company_name'),
+  registrationNumber: text('registration_number'),
+  termsVersion: text('terms_version').notNull(),
+  termsAcceptedAt: ts('terms_accepted_at').notNull(),
+  dpaVersion: text('dpa_version').notNull(),
+  dpaAcceptedAt: ts('dpa_accepted_at').notNull(),
+  acceptedByAccountId: uuid('accepted_by_account_id').notNull(),
+  passwordPolicyMode: text('password_policy_mode').$type<'nist' | 'classes'>().notNull(),
+  passwordMinLength: integer('password_min_length').notNull(),
+  idleTimeoutMinutes: integer('idle_timeout_minutes').notNull(),
+  createdAt: ts('created_at').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+export type StaffRoleColumn = 'owner' | 'admin' | 'practitioner' | 'assistant';
+
+export const memberships = pgTable(
+  'memberships',
+  {
+    orgId: uuid('org_id').notNull(),
+    id: uuid('id').notNull(),
+    accountId: uuid('account_id').notNull(),
+    role: text('role').$type<StaffRoleColumn>().notNull(),
+    status: text('status').$type<'active' | 'deactivated'>().notNull(),
+    createdAt: ts('created_at').notNull(),
+    deactivatedAt: ts('deactivated_at'),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
+export type ActionTokenPurpose = 'verify_email' | 'password_reset' | 'invitation' | 'email_change';
+
+export const actionTokens = pgTable('action_tokens', {
+  id: uuid('id').primaryKey(),
+  purpose: text('purpose').$type<ActionTokenPurpose>().notNull(),
+  tokenHash: bytea('token_hash').notNull(),
+  accountId: uuid('account_id'),
+  orgId: uuid('org_id'),
+  email: text('email'),
+  createdAt: ts('created_at').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+  consumedAt: ts('consumed_at'),
+});
+
+export const invitations = pgTable(
+  'invitations',
+  {
+    orgId: uuid('org_id').notNull(),
+    id: uuid('id').notNull(),
+    email: text('email').notNull(),
+    role: text('role').$type<StaffRoleColumn>().notNull(),
+    invitedByAccountId: uuid('invited_by_account_id').notNull(),
+    tokenId: uuid('token_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    acceptedAt: ts('accepted_at'),
+    acceptedAccountId: uuid('accepted_account_id'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
+export const sessions = pgTable('sessions', {
+  id: uuid('id').primaryKey(),
+  tokenHash: bytea('token_hash').notNull(),
+  csrfHash: bytea('csrf_hash').notNull(),
+  accountId: uuid('account_id').notNull(),
+  orgId: uuid('org_id'),
+  ip: text('ip'),
+  userAgent: text('user_agent'),
+  createdAt: ts('created_at').notNull(),
+  lastActiveAt: ts('last_active_at').notNull(),
+  absoluteExpiresAt: ts('absolute_expires_at').notNull(),
+  idleTimeoutSeconds: integer('idle_timeout_seconds').notNull(),
+  endedAt: ts('ended_at'),
+  endReason: text('end_reason'),
+});
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    orgId: uuid('org_id').notNull(),
+    id: bigint('id', { mode: 'number' }).notNull(),
+    occurredAt: ts('occurred_at').notNull(),
+    actorAccountId: uuid('actor_account_id'),
+    actorRole: text('actor_role'),
+    onBehalfOf: uuid('on_behalf_of'),
+    action: text('action').notNull(),
+    resourceType: text('resource_type'),
+    resourceId: text('resource_id'),
+    patientId: uuid('patient_id'),
+    outcome: text('outcome').$type<'success' | 'denied' | 'failed'>().notNull(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    requestId: text('request_id'),
+    changedFields: text('changed_fields').array().notNull(),
+    reason: text('reason'),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
+export const auditChain = pgTable(
+  'audit_chain',
+  {
+    orgId: uuid('org_id').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    eventId: bigint('event_id', { mode: 'number' }).notNull(),
+    prevHash: bytea('prev_hash').notNull(),
+    hash: bytea('hash').notNull(),
+    sealedAt: ts('sealed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.seq] })],
+);
+
+export const auditCheckpoints = pgTable(
+  'audit_checkpoints',
+  {
+    orgId: uuid('org_id').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    headHash: bytea('head_hash').notNull(),
+    signedAt: ts('signed_at').notNull(),
+    keyId: text('key_id').notNull(),
+    signature: bytea('signature').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.seq] })],
+);
+
+export const schema = {
+  accounts,
+  organisations,
+  memberships,
+  actionTokens,
+  invitations,
+  sessions,
+  auditEvents,
+  auditChain,
+  auditCheckpoints,
+};

@@ -1,0 +1,75 @@
+import { errorCatalogue, type ErrorBody, type ErrorCode } from '@haven/contracts';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError } from '../errors.ts';
+
+/** Fastify's own error codes that are the client's fault, and what we call them. */
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_VALIDATION: 'VALIDATION_FAILED',
+  FST_ERR_BAD_URL: 'MALFORMED_REQUEST',
+  FST_ERR_ASYNC_CONSTRAINT: 'MALFORMED_REQUEST',
+};
+
+function body(code: ErrorCode, requestId: string, extra: Partial<ErrorBody['error']> = {}): ErrorBody {
+  return { error: { code, message: errorCatalogue[code].message, requestId, ...extra } };
+}
+
+/**
+ * The one mapper from errors to HTTP. Clients get a stable code, a user-safe message and the
+ * request id; never a stack trace, a SQL statement, or a value they sent. Unexpected errors are
+ * logged by class and database error code only: driver messages can carry query parameters.
+ */
+export function registerErrorHandler(app: FastifyInstance, options: { spaIndex: boolean }): void {
+  app.setErrorHandler((error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    const requestId = request.id;
+    if (error instanceof AppError) {
+      if (error.status >= 500) request.log.error({ code: error.code }, error.message);
+      else request.log.info({ code: error.code, why: error.options.internal }, 'request refused');
+      if (error.options.retryAfterSeconds) reply.header('retry-after', String(error.options.retryAfterSeconds));
+      const extra: Partial<ErrorBody['error']> = {};
+      if (error.options.fields) extra.fields = error.options.fields;
+      if (error.options.retryAfterSeconds) extra.retryAfterSeconds = error.options.retryAfterSeconds;
+      return reply.status(error.status).send(body(error.code, requestId, extra));
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const fields = error.validation.map((issue) => ({
+        path: [issue.instancePath.replace(/^\//, '').replace(/\//g, '.'), (issue.params as { issue?: { keys?: string[] } })?.issue?.keys?.join(',')]
+          .filter(Boolean)
+          .join('.') || (error.validationContext ?? 'body'),
+        issue: issue.message ?? 'invalid',
+      }));
+      return reply.status(400).send(body('VALIDATION_FAILED', requestId, { fields }));
+    }
+    const fastifyError = error as FastifyError;
+    if (fastifyError.statusCode === 429) {
+      const retry = Number(reply.getHeader('retry-after')) || 60;
+      return reply.status(429).send(body('RATE_LIMITED', requestId, { retryAfterSeconds: retry }));
+    }
+    const mapped = fastifyError.code ? fastifyCodes[fastifyError.code] : undefined;
+    if (mapped) {
+      request.log.info({ code: fastifyError.code }, 'bad request');
+      return reply.status(errorCatalogue[mapped].status).send(body(mapped, requestId));
+    }
+    if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+      request.log.info({ code: fastifyError.code, status: fastifyError.statusCode }, 'bad request');
+      return reply.status(400).send(body('MALFORMED_REQUEST', requestId));
+    }
+    const cause = (error as { cause?: { code?: string } }).cause;
+    request.log.error({ errorClass: error.name, dbCode: cause?.code, fastifyCode: fastifyError.code, stack: error.stack?.split('\n').slice(1, 6).join('\n') }, 'unexpected error');
+    return reply.status(500).send(body('INTERNAL', requestId));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    // The web app routes on the client: unknown page paths get its index.html.
+    if (options.spaIndex && request.method === 'GET' && !request.url.startsWith('/api/')) {
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return reply.status(404).send(body('ROUTE_NOT_FOUND', request.id));
+  });
+}

@@ -1,0 +1,112 @@
+import type { Locale } from '@haven/contracts';
+import type { OutgoingMail } from './mailer.ts';
+
+/**
+ * Every e-mail Haven sends, in English, German and Dutch, chosen by the recipient's language.
+ * Messages carry no health data; links carry their token in the URL fragment, so it never
+ * reaches a server log or a Referer header.
+ */
+type Params = Record<string, string>;
+interface Template {
+  subject: string;
+  /** Paragraphs; {name} placeholders; the link (if any) goes after them as a button. */
+  body: string[];
+  action?: string;
+}
+type Catalogue = Record<Locale, Template>;
+
+const templates = {
+  verify_email: {
+    en: { subject: 'Confirm your e-mail address for Haven', body: ['Hello {name},', 'Please confirm your e-mail address to finish setting up {organisation} on Haven. The link is valid for 24 hours and works once.', 'If you did not sign up, you can ignore this message.'], action: 'Confirm e-mail address' },
+    de: { subject: 'Bestätigen Sie Ihre E-Mail-Adresse für Haven', body: ['Guten Tag {name},', 'bitte bestätigen Sie Ihre E-Mail-Adresse, um die Einrichtung von {organisation} bei Haven abzuschließen. Der Link ist 24 Stunden gültig und kann einmal verwendet werden.', 'Wenn Sie sich nicht registriert haben, können Sie diese Nachricht ignorieren.'], action: 'E-Mail-Adresse bestätigen' },
+    nl: { subject: 'Bevestig uw e-mailadres voor Haven', body: ['Beste {name},', 'Bevestig uw e-mailadres om de registratie van {organisation} bij Haven af te ronden. De link is 24 uur geldig en werkt één keer.', 'Heeft u zich niet aangemeld? Dan kunt u dit bericht negeren.'], action: 'E-mailadres bevestigen' },
+  },
+  signup_exists: {
+    en: { subject: 'Someone tried to sign up for Haven with your address', body: ['Hello {name},', 'Someone just tried to register a new practice on Haven with this e-mail address, which already has an account. If that was you, sign in instead, or reset your password if you forgot it.', 'If it was not you, no action is needed: nothing was changed.'], action: 'Sign in to Haven' },
+    de: { subject: 'Jemand wollte sich mit Ihrer Adresse bei Haven registrieren', body: ['Guten Tag {name},', 'soeben wurde versucht, mit dieser E-Mail-Adresse eine neue Praxis bei Haven zu registrieren. Für diese Adresse besteht bereits ein Konto. Wenn Sie das waren, melden Sie sich bitte an oder setzen Sie Ihr Passwort zurück.', 'Wenn Sie es nicht waren, müssen Sie nichts tun: Es wurde nichts geändert.'], action: 'Bei Haven anmelden' },
+    nl: { subject: 'Iemand probeerde zich met uw adres bij Haven aan te melden', body: ['Beste {name},', 'Zojuist probeerde iemand met dit e-mailadres een nieuwe praktijk bij Haven te registreren. Er bestaat al een account met dit adres. Was u dat? Log dan in, of stel uw wachtwoord opnieuw in als u het bent vergeten.', 'Was u het niet? Dan hoeft u niets te doen: er is niets gewijzigd.'], action: 'Inloggen bij Haven' },
+  },
+  password_reset: {
+    en: { subject: 'Reset your Haven password', body: ['Hello {name},', 'We received a request to reset your password. The link is valid for 30 minutes and works once. Resetting ends all your sessions.', 'If you did not ask for this, ignore this message: your password stays as it is.'], action: 'Choose a new password' },
+    de: { subject: 'Setzen Sie Ihr Haven-Passwort zurück', body: ['Guten Tag {name},', 'wir haben eine Anfrage zum Zurücksetzen Ihres Passworts erhalten. Der Link ist 30 Minuten gültig und kann einmal verwendet werden. Beim Zurücksetzen werden alle Ihre Sitzungen beendet.', 'Wenn Sie das nicht angefordert haben, ignorieren Sie diese Nachricht: Ihr Passwort bleibt unverändert.'], action: 'Neues Passwort wählen' },
+    nl: { subject: 'Stel uw Haven-wachtwoord opnieuw in', body: ['Beste {name},', 'We hebben een verzoek ontvangen om uw wachtwoord opnieuw in te stellen. De link is 30 minuten geldig en werkt één keer. Hierbij worden al uw sessies beëindigd.', 'Heeft u hier niet om gevraagd? Negeer dan dit bericht: uw wachtwoord blijft ongewijzigd.'] , action: 'Nieuw wachtwoord kiezen' },
+  },
+  password_changed: {
+    en: { subject: 'Your Haven password was changed', body: ['Hello {name},', 'The password of your Haven account was changed on {when} (UTC). {sessions}', 'If this was not you, reset your password now and tell your practice administrator.'], action: 'Reset my password' },
+    de: { subject: 'Ihr Haven-Passwort wurde geändert', body: ['Guten Tag {name},', 'das Passwort Ihres Haven-Kontos wurde am {when} (UTC) geändert. {sessions}', 'Wenn Sie das nicht waren, setzen Sie Ihr Passwort sofort zurück und informieren Sie die Administration Ihrer Praxis.'], action: 'Passwort zurücksetzen' },
+    nl: { subject: 'Uw Haven-wachtwoord is gewijzigd', body: ['Beste {name},', 'Het wachtwoord van uw Haven-account is gewijzigd op {when} (UTC). {sessions}', 'Was u dit niet? Stel dan direct een nieuw wachtwoord in en waarschuw de beheerder van uw praktijk.'], action: 'Wachtwoord opnieuw instellen' },
+  },
+  account_locked: {
+    en: { subject: 'Your Haven account was locked temporarily', body: ['Hello {name},', 'After several failed sign-in attempts your account is locked until {until} (UTC). This protects you if someone is guessing your password.', 'If these attempts were not yours, we recommend resetting your password. Resetting also lifts the lock.'], action: 'Reset my password' },
+    de: { subject: 'Ihr Haven-Konto wurde vorübergehend gesperrt', body: ['Guten Tag {name},', 'nach mehreren fehlgeschlagenen Anmeldeversuchen ist Ihr Konto bis {until} (UTC) gesperrt. Das schützt Sie, falls jemand Ihr Passwort zu erraten versucht.', 'Wenn diese Versuche nicht von Ihnen stammen, empfehlen wir, Ihr Passwort zurückzusetzen. Das hebt auch die Sperre auf.'], action: 'Passwort zurücksetzen' },
+    nl: { subject: 'Uw Haven-account is tijdelijk geblokkeerd', body: ['Beste {name},', 'Na meerdere mislukte inlogpogingen is uw account geblokkeerd tot {until} (UTC). Dit beschermt u als iemand uw wachtwoord probeert te raden.', 'Waren deze pogingen niet van u? Dan raden we aan uw wachtwoord opnieuw in te stellen. Daarmee wordt de blokkade ook opgeheven.'], action: 'Wachtwoord opnieuw instellen' },
+  },
+  invitation: {
+    en: { subject: 'You are invited to join {organisation} on Haven', body: ['Hello,', '{inviter} invites you to join {organisation} on Haven as {role}. The invitation is valid for 7 days and works once.', 'If you did not expect this, you can ignore this message.'], action: 'Accept the invitation' },
+    de: { subject: 'Einladung zu {organisation} bei Haven', body: ['Guten Tag,', '{inviter} lädt Sie ein, {organisation} bei Haven als {role} beizutreten. Die Einladung ist 7 Tage gültig und kann einmal verwendet werden.', 'Wenn Sie diese Einladung nicht erwartet haben, können Sie diese Nachricht ignorieren.'], action: 'Einladung annehmen' },
+    nl: { subject: 'Uitnodiging voor {organisation} bij Haven', body: ['Beste,', '{inviter} nodigt u uit om als {role} lid te worden van {organisation} bij Haven. De uitnodiging is 7 dagen geldig en werkt één keer.', 'Verwachtte u deze uitnodiging niet? Dan kunt u dit bericht negeren.'], action: 'Uitnodiging accepteren' },
+  },
+  email_change_confirm: {
+    en: { subject: 'Confirm your new e-mail address for Haven', body: ['Hello {name},', 'Please confirm that this is your new e-mail address for Haven. The link is valid for 24 hours and works once. Until you confirm, you keep signing in with your old address.'], action: 'Confirm new address' },
+    de: { subject: 'Bestätigen Sie Ihre neue E-Mail-Adresse für Haven', body: ['Guten Tag {name},', 'bitte bestätigen Sie, dass dies Ihre neue E-Mail-Adresse für Haven ist. Der Link ist 24 Stunden gültig und kann einmal verwendet werden. Bis zur Bestätigung melden Sie sich weiter mit Ihrer bisherigen Adresse an.'], action: 'Neue Adresse bestätigen' },
+    nl: { subject: 'Bevestig uw nieuwe e-mailadres voor Haven', body: ['Beste {name},', 'Bevestig dat dit uw nieuwe e-mailadres voor Haven is. De link is 24 uur geldig en werkt één keer. Tot u bevestigt, logt u in met uw oude adres.'], action: 'Nieuw adres bevestigen' },
+  },
+  email_change_notice: {
+    en: { subject: 'A change of your Haven e-mail address was requested', body: ['Hello {name},', 'A change of the e-mail address of your Haven account to {masked} was requested on {when} (UTC). It takes effect only once confirmed from the new address.', 'If this was not you, change your password now and tell your practice administrator.'] },
+    de: { subject: 'Änderung Ihrer Haven-E-Mail-Adresse angefordert', body: ['Guten Tag {name},', 'am {when} (UTC) wurde angefordert, die E-Mail-Adresse Ihres Haven-Kontos auf {masked} zu ändern. Die Änderung wird erst wirksam, wenn sie von der neuen Adresse aus bestätigt wird.', 'Wenn Sie das nicht waren, ändern Sie sofort Ihr Passwort und informieren Sie die Administration Ihrer Praxis.'] },
+    nl: { subject: 'Wijziging van uw Haven-e-mailadres aangevraagd', body: ['Beste {name},', 'Op {when} (UTC) is gevraagd het e-mailadres van uw Haven-account te wijzigen in {masked}. De wijziging gaat pas in na bevestiging vanaf het nieuwe adres.', 'Was u dit niet? Wijzig dan direct uw wachtwoord en waarschuw de beheerder van uw praktijk.'] },
+  },
+  email_changed: {
+    en: { subject: 'Your Haven e-mail address was changed', body: ['Hello {name},', 'Your Haven account now uses {masked}. This address will receive no further messages from Haven.', 'If this was not you, contact your practice administrator at once.'] },
+    de: { subject: 'Ihre Haven-E-Mail-Adresse wurde geändert', body: ['Guten Tag {name},', 'Ihr Haven-Konto verwendet jetzt {masked}. An diese Adresse sendet Haven keine weiteren Nachrichten.', 'Wenn Sie das nicht waren, wenden Sie sich sofort an die Administration Ihrer Praxis.'] },
+    nl: { subject: 'Uw Haven-e-mailadres is gewijzigd', body: ['Beste {name},', 'Uw Haven-account gebruikt nu {masked}. Dit adres ontvangt geen berichten meer van Haven.', 'Was u dit niet? Neem dan direct contact op met de beheerder van uw praktijk.'] },
+  },
+  sessions_ended_by_admin: {
+    en: { subject: 'Your Haven sessions were ended', body: ['Hello {name},', 'An administrator of {organisation} ended your active Haven sessions on {when} (UTC). Sign in again to continue.'] },
+    de: { subject: 'Ihre Haven-Sitzungen wurden beendet', body: ['Guten Tag {name},', 'eine Administratorin oder ein Administrator von {organisation} hat am {when} (UTC) Ihre aktiven Haven-Sitzungen beendet. Melden Sie sich erneut an, um fortzufahren.'] },
+    nl: { subject: 'Uw Haven-sessies zijn beëindigd', body: ['Beste {name},', 'Een beheerder van {organisation} heeft op {when} (UTC) uw actieve Haven-sessies beëindigd. Log opnieuw in om verder te gaan.'] },
+  },
+} satisfies Record<string, Catalogue>;
+
+export type TemplateName = keyof typeof templates;
+
+const roleNames: Record<Locale, Record<string, string>> = {
+  en: { owner: 'owner', admin: 'administrator', practitioner: 'practitioner', assistant: 'assistant' },
+  de: { owner: 'Inhaber/in', admin: 'Administrator/in', practitioner: 'Behandler/in', assistant: 'Assistenz' },
+  nl: { owner: 'eigenaar', admin: 'beheerder', practitioner: 'behandelaar', assistant: 'assistent' },
+};
+export const roleName = (role: string, locale: Locale): string => roleNames[locale][role] ?? role;
+
+const sessionNotes: Record<Locale, { all: string; others: string }> = {
+  en: { all: 'All your sessions were ended.', others: 'Your other sessions were ended.' },
+  de: { all: 'Alle Ihre Sitzungen wurden beendet.', others: 'Ihre anderen Sitzungen wurden beendet.' },
+  nl: { all: 'Al uw sessies zijn beëindigd.', others: 'Uw andere sessies zijn beëindigd.' },
+};
+export const sessionNote = (which: 'all' | 'others', locale: Locale): string => sessionNotes[locale][which];
+
+const escapeHtml = (value: string): string =>
+  value.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+
+const fill = (text: string, params: Params): string => text.replace(/\{(\w+)\}/g, (_, key: string) => params[key] ?? '');
+
+/** Masks an address for notices to the old one: "j***@example.org". */
+export const maskEmail = (email: string): string => {
+  const [local = '', domain = ''] = email.split('@');
+  return `${local.slice(0, 1)}***@${domain}`;
+};
+
+export function renderMail(name: TemplateName, locale: Locale, to: string, params: Params, link?: string): OutgoingMail {
+  const template: Template = templates[name][locale];
+  const paragraphs = template.body.map((line) => fill(line, params));
+  const subject = fill(template.subject, params);
+  const action = template.action && link ? { label: fill(template.action, params), link } : null;
+  const text = [...paragraphs, ...(action ? [`${action.label}: ${action.link}`] : []), '— Haven'].join('\n\n');
+  const html = `<!doctype html><html lang="${locale}"><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1f2933;max-width:560px">${paragraphs
+    .map((p) => `<p>${escapeHtml(p)}</p>`)
+    .join('')}${
+    action
+      ? `<p><a href="${escapeHtml(action.link)}" style="display:inline-block;background:#0b7285;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none">${escapeHtml(action.label)}</a></p><p style="font-size:12px;color:#52606d">${escapeHtml(action.link)}</p>`
+      : ''
+  }<p style="font-size:12px;color:#52606d">Haven</p></body></html>`;
+  return { to, subject, text, html, links: link ? [link] : [], template: name };
+}

@@ -1,0 +1,41 @@
+import type { Me } from '@haven/contracts';
+import type { Services } from '../../core/context.ts';
+import { strictestPolicy } from './password-policy.ts';
+import { activeMembershipsOfAccount, findAccountById } from './repository.ts';
+
+export interface SessionSummary {
+  id: string;
+  idleTimeoutSeconds: number;
+  absoluteExpiresAt: Date;
+  lastActiveAt: Date;
+}
+
+/** The signed-in person as the web app sees them: account, chosen organisation, choices, session. */
+export async function loadMe(services: Services, input: { accountId: string; orgId: string | null; session: SessionSummary }): Promise<Me> {
+  const account = await services.db.identity((tx) => findAccountById(tx, input.accountId));
+  if (!account) throw new Error('session without account');
+  const memberships = await services.db.systemDb((tx) => activeMembershipsOfAccount(tx, input.accountId));
+  const current = memberships.find((m) => m.orgId === input.orgId) ?? null;
+  return {
+    account: {
+      id: account.id,
+      name: account.name,
+      email: account.email,
+      pendingEmail: account.pendingEmail,
+      phone: account.phone,
+      profession: account.profession,
+      locale: account.locale,
+    },
+    organisation: current ? { id: current.orgId, name: current.orgName, role: current.role } : null,
+    organisations: memberships.map((m) => ({ id: m.orgId, name: m.orgName, role: m.role })),
+    session: {
+      id: input.session.id,
+      idleTimeoutSeconds: input.session.idleTimeoutSeconds,
+      absoluteExpiresAt: input.session.absoluteExpiresAt.toISOString(),
+      lastActiveAt: input.session.lastActiveAt.toISOString(),
+    },
+    passwordPolicy: current
+      ? { mode: current.passwordPolicyMode, minLength: current.passwordMinLength }
+      : strictestPolicy(memberships),
+  };
+}

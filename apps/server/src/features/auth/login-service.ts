@@ -1,0 +1,174 @@
+import type { Me } from '@haven/contracts';
+import { appendAudit } from '../../core/audit/record.ts';
+import { auditMeta, signedIn, type RequestContext } from '../../core/context.ts';
+import { platformOrgId } from '../../core/db/database.ts';
+import { AppError } from '../../core/errors.ts';
+import { renderMail } from '../../core/mail/templates.ts';
+import { sendAfterCommit } from '../../core/mail/mailer.ts';
+import { issueActionToken } from '../../core/security/action-tokens.ts';
+import { changeAccountAudited } from '../accounts/account-audit.ts';
+import { loadMe } from '../accounts/me.ts';
+import { activeMembershipsOfAccount, findAccountByEmail, findAccountById } from '../accounts/repository.ts';
+import { endSession, insertSession, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
+import { authEvent, type LoginFailure } from './audit.ts';
+import { checkAccountPassword } from './password-check.ts';
+
+const defaultIdleSeconds = 15 * 60;
+
+export interface LoginResult {
+  status: 'authenticated' | 'choose_organisation';
+  me: Me;
+  issued: IssuedSession;
+}
+
+/**
+ * Password login. Unknown e-mail, wrong password, throttled and locked accounts all end in the
+ * same AUTH_INVALID_CREDENTIALS after one argon2 verification each, so neither the answer nor its
+ * timing tells whether an account exists (ASVS 6.3.8).
+ */
+export async function login(ctx: RequestContext, input: { email: string; password: string; organisationId?: string | undefined }): Promise<LoginResult> {
+  const { db, hasher, clock, mailer, config } = ctx.services;
+  const account = await db.identity((tx) => findAccountByEmail(tx, input.email));
+  const fail = async (accountId: string | null, reason: LoginFailure): Promise<never> => {
+    await changeAccountAudited(db, accountId, auditMeta(ctx), authEvent({ action: 'auth.login_failed', outcome: 'failed', reason }), async () => undefined);
+    throw new AppError('AUTH_INVALID_CREDENTIALS', { internal: reason });
+  };
+  if (!account) {
+    await hasher.verifyDummy(input.password);
+    return fail(null, 'unknown_account');
+  }
+
+  const check = await checkAccountPassword(ctx.services, account, input.password);
+  if (!check.ok) {
+    if (check.why === 'wrong_password' && check.justLocked && check.lockedUntil) {
+      const until = check.lockedUntil;
+      await changeAccountAudited(db, account.id, auditMeta(ctx), authEvent({ action: 'auth.login_locked', outcome: 'failed', reason: `locked until ${until.toISOString()}` }), async () => undefined);
+      sendAfterCommit(mailer, ctx.log, [
+        renderMail('account_locked', account.locale, account.email, { name: account.name, until: until.toISOString().slice(0, 16).replace('T', ' ') }, `${config.publicUrl}/forgot-password`),
+      ]);
+    }
+    return fail(account.id, check.why);
+  }
+
+  if (!account.emailVerifiedAt) {
+    // Only someone who knows the password learns this; send a fresh link.
+    const mail = await db.identity(async (tx) => {
+      const link = await issueActionToken(tx, { purpose: 'verify_email', accountId: account.id, now: clock.now() });
+      return renderMail('verify_email', account.locale, account.email, { name: account.name, organisation: 'Haven' }, `${config.publicUrl}/verify-email#token=${link.token}`);
+    });
+    sendAfterCommit(mailer, ctx.log, [mail]);
+    await fail(account.id, 'email_not_verified').catch(() => undefined);
+    throw new AppError('AUTH_EMAIL_NOT_VERIFIED');
+  }
+
+  const memberships = await db.systemDb((tx) => activeMembershipsOfAccount(tx, account.id));
+  if (memberships.length === 0) {
+    await fail(account.id, 'no_membership').catch(() => undefined);
+    throw new AppError('FORBIDDEN', { internal: 'no active membership' });
+  }
+  const chosen =
+    memberships.find((m) => m.orgId === input.organisationId) ?? (memberships.length === 1 ? memberships[0] : undefined);
+
+  const now = clock.now();
+  const idleTimeoutSeconds = chosen ? chosen.idleTimeoutMinutes * 60 : defaultIdleSeconds;
+  const absoluteExpiresAt = new Date(now.getTime() + config.session.absoluteHours * 3600_000);
+  const auditOrg = chosen?.orgId ?? platformOrgId;
+  const issued = await db.tenant(auditOrg, async (tx) => {
+    const session = await insertSession(tx, {
+      accountId: account.id,
+      orgId: chosen?.orgId ?? null,
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+      now,
+      idleTimeoutSeconds,
+      absoluteExpiresAt,
+    });
+    await appendAudit(tx, auditOrg, { ...auditMeta(ctx, now), actorAccountId: account.id, actorRole: chosen?.role ?? null }, authEvent({
+      action: 'auth.login_succeeded',
+      outcome: 'success',
+      resourceType: 'session',
+      resourceId: session.id,
+    }));
+    return session;
+  });
+  const me = await loadMe(ctx.services, {
+    accountId: account.id,
+    orgId: chosen?.orgId ?? null,
+    session: { id: issued.id, idleTimeoutSeconds, absoluteExpiresAt, lastActiveAt: now },
+  });
+  return { status: chosen ? 'authenticated' : 'choose_organisation', me, issued };
+}
+
+/** Picks (or switches) the organisation of the session; a privilege change, so the token rotates. */
+export async function selectOrganisation(ctx: RequestContext, input: { unverifiedOrgId: string }): Promise<{ me: Me; issued: IssuedSession }> {
+  const principal = signedIn(ctx);
+  const { db, clock } = ctx.services;
+  const memberships = await db.systemDb((tx) => activeMembershipsOfAccount(tx, principal.accountId));
+  const membership = memberships.find((m) => m.orgId === input.unverifiedOrgId);
+  if (!membership) throw new AppError('NOT_FOUND', { internal: 'not a member of that organisation' });
+  const orgId = membership.orgId;
+  const now = clock.now();
+  const idleTimeoutSeconds = membership.idleTimeoutMinutes * 60;
+  const issued = await db.tenant(orgId, async (tx) => {
+    const rotated = await rotateSessionToken(tx, principal.sessionId, { orgId, idleTimeoutSeconds, now });
+    if (!rotated) throw new AppError('SESSION_EXPIRED');
+    await appendAudit(tx, orgId, { ...auditMeta(ctx, now), actorRole: membership.role }, authEvent({
+      action: 'auth.organisation_selected',
+      outcome: 'success',
+      resourceType: 'session',
+      resourceId: principal.sessionId,
+    }));
+    return rotated;
+  });
+  const me = await loadMe(ctx.services, {
+    accountId: principal.accountId,
+    orgId,
+    session: { id: principal.sessionId, idleTimeoutSeconds, absoluteExpiresAt: principal.absoluteExpiresAt, lastActiveAt: now },
+  });
+  return { me, issued };
+}
+
+export async function logout(ctx: RequestContext): Promise<void> {
+  const principal = ctx.principal;
+  if (!principal) return;
+  const orgId = principal.orgId ?? platformOrgId;
+  const now = ctx.services.clock.now();
+  await ctx.services.db.tenant(orgId, async (tx) => {
+    if (await endSession(tx, principal.sessionId, 'logout', now)) {
+      await appendAudit(tx, orgId, auditMeta(ctx, now), authEvent({ action: 'auth.logout', outcome: 'success', resourceType: 'session', resourceId: principal.sessionId }));
+    }
+  });
+}
+
+/**
+ * Unlocks an idle-locked session with the password (NIST 800-63B: re-authentication within the
+ * overall time limit may use the password plus the session secret). Failures count toward the
+ * account lockout, so the lock screen is no guessing oracle. The token rotates.
+ */
+export async function unlockSession(ctx: RequestContext, input: { password: string }): Promise<{ me: Me; issued: IssuedSession }> {
+  const principal = signedIn(ctx);
+  const { db, clock } = ctx.services;
+  const account = await db.identity((tx) => findAccountById(tx, principal.accountId));
+  if (!account) throw new AppError('SESSION_EXPIRED');
+  const orgId = principal.orgId ?? platformOrgId;
+  const check = await checkAccountPassword(ctx.services, account, input.password);
+  if (!check.ok) {
+    await db.tenant(orgId, (tx) =>
+      appendAudit(tx, orgId, auditMeta(ctx), authEvent({ action: 'auth.unlock_failed', outcome: 'failed', resourceType: 'session', resourceId: principal.sessionId })),
+    );
+    throw new AppError('AUTH_INVALID_CREDENTIALS', { internal: `unlock: ${check.why}` });
+  }
+  const now = clock.now();
+  const issued = await db.tenant(orgId, async (tx) => {
+    const rotated = await rotateSessionToken(tx, principal.sessionId, { now });
+    if (!rotated) throw new AppError('SESSION_EXPIRED');
+    await appendAudit(tx, orgId, auditMeta(ctx, now), authEvent({ action: 'auth.session_unlocked', outcome: 'success', resourceType: 'session', resourceId: principal.sessionId }));
+    return rotated;
+  });
+  const me = await loadMe(ctx.services, {
+    accountId: principal.accountId,
+    orgId: principal.orgId,
+    session: { id: principal.sessionId, idleTimeoutSeconds: principal.idleTimeoutSeconds, absoluteExpiresAt: principal.absoluteExpiresAt, lastActiveAt: now },
+  });
+  return { me, issued };
+}

@@ -1,0 +1,71 @@
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
+import type { Services } from '../../core/context.ts';
+import type { Tx } from '../../core/db/database.ts';
+import { accounts } from '../../core/db/schema.ts';
+import type { AccountRow } from '../accounts/repository.ts';
+
+/** From this many consecutive failures each further try must wait (2 s, doubling, up to 32 s). */
+export const throttleFromFailures = 5;
+/** At this many the account locks: 15 minutes, doubling with each lock, at most 24 hours. */
+export const lockAtFailures = 10;
+export const baseLockMs = 15 * 60_000;
+export const maxLockMs = 24 * 3600_000;
+
+export type PasswordCheck =
+  | { ok: true; account: AccountRow }
+  | { ok: false; why: 'wrong_password'; lockedUntil: Date | null; justLocked: boolean }
+  | { ok: false; why: 'locked' | 'throttled' };
+
+/**
+ * Verifies a password against the lockout rules, race-free: the attempt is counted *before* the
+ * hash is checked, in one conditional UPDATE that only succeeds while the account is neither
+ * locked nor throttled, so a burst of parallel guesses cannot all slip past the limit. A correct
+ * password resets the count. Locked and throttled accounts still cost one argon2 verification,
+ * so their answer takes as long as any other.
+ */
+export async function checkAccountPassword(services: Services, account: AccountRow, password: string): Promise<PasswordCheck> {
+  const now = services.clock.now();
+  const claimed = await services.db.identity((tx) => claimAttempt(tx, account.id, now));
+  if (!claimed) {
+    await services.hasher.verifyDummy(password);
+    const current = account.lockedUntil && account.lockedUntil > now ? 'locked' : 'throttled';
+    return { ok: false, why: current };
+  }
+  const valid = await services.hasher.verify(account.passwordHash, password);
+  if (valid) {
+    const rehash = services.hasher.needsRehash(account.passwordHash) ? await services.hasher.hash(password) : null;
+    await services.db.identity((tx) =>
+      tx
+        .update(accounts)
+        .set({ failedLoginCount: 0, lockCount: 0, throttledUntil: null, lockedUntil: null, ...(rehash ? { passwordHash: rehash } : {}) })
+        .where(eq(accounts.id, account.id)),
+    );
+    return { ok: true, account };
+  }
+  const justLocked = claimed.failedLoginCount >= lockAtFailures;
+  return { ok: false, why: 'wrong_password', lockedUntil: justLocked ? claimed.lockedUntil : null, justLocked };
+}
+
+async function claimAttempt(tx: Tx, accountId: string, now: Date) {
+  const count = sql`${accounts.failedLoginCount} + 1`;
+  const [row] = await tx
+    .update(accounts)
+    .set({
+      failedLoginCount: sql`${count}`,
+      throttledUntil: sql`case when ${count} >= ${throttleFromFailures} and ${count} < ${lockAtFailures}
+        then ${now}::timestamptz + make_interval(secs => power(2, ${count} - 4)) else null end`,
+      lockedUntil: sql`case when ${count} >= ${lockAtFailures}
+        then ${now}::timestamptz + make_interval(secs => least(${baseLockMs / 1000} * power(2, ${accounts.lockCount}), ${maxLockMs / 1000}))
+        else ${accounts.lockedUntil} end`,
+      lockCount: sql`case when ${count} >= ${lockAtFailures} then ${accounts.lockCount} + 1 else ${accounts.lockCount} end`,
+    })
+    .where(
+      and(
+        eq(accounts.id, accountId),
+        or(isNull(accounts.lockedUntil), lte(accounts.lockedUntil, now)),
+        or(isNull(accounts.throttledUntil), lte(accounts.throttledUntil, now)),
+      ),
+    )
+    .returning({ failedLoginCount: accounts.failedLoginCount, lockedUntil: accounts.lockedUntil });
+  return row ?? null;
+}

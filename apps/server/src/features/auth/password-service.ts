@@ -1,0 +1,119 @@
+import { auditMeta, signedIn, type RequestContext } from '../../core/context.ts';
+import { AppError } from '../../core/errors.ts';
+import { sendAfterCommit } from '../../core/mail/mailer.ts';
+import { renderMail, sessionNote } from '../../core/mail/templates.ts';
+import { consumeActionToken, issueActionToken, peekActionToken, voidActionTokens } from '../../core/security/action-tokens.ts';
+import { changeAccountAudited } from '../accounts/account-audit.ts';
+import { assertPasswordAllowed, strictestPolicy } from '../accounts/password-policy.ts';
+import { activeMembershipsOfAccount, findAccountByEmail, findAccountById, updateAccount, type AccountRow } from '../accounts/repository.ts';
+import { endAccountSessions, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
+import { authEvent } from './audit.ts';
+import { checkAccountPassword } from './password-check.ts';
+
+async function policyAndContext(ctx: RequestContext, account: AccountRow) {
+  const memberships = await ctx.services.db.systemDb((tx) => activeMembershipsOfAccount(tx, account.id));
+  return {
+    policy: strictestPolicy(memberships),
+    contextWords: [account.name, account.email, ...memberships.map((m) => m.orgName)],
+  };
+}
+
+const when = (date: Date) => date.toISOString().slice(0, 16).replace('T', ' ');
+
+/**
+ * Starts a reset: the same 202 whether or not the address has an account. A new link voids the
+ * previous ones; it is valid 30 minutes and works once.
+ */
+export async function requestPasswordReset(ctx: RequestContext, input: { email: string }): Promise<void> {
+  const { db, clock, mailer, config } = ctx.services;
+  const account = await db.identity((tx) => findAccountByEmail(tx, input.email));
+  if (!account) return;
+  const now = clock.now();
+  const link = await changeAccountAudited(
+    db,
+    account.id,
+    auditMeta(ctx, now),
+    authEvent({ action: 'password.reset_requested', outcome: 'success', resourceType: 'account', resourceId: account.id }),
+    async (tx) => {
+      await voidActionTokens(tx, account.id, 'password_reset', now);
+      return issueActionToken(tx, { purpose: 'password_reset', accountId: account.id, now });
+    },
+  );
+  sendAfterCommit(mailer, ctx.log, [
+    renderMail('password_reset', account.locale, account.email, { name: account.name }, `${config.publicUrl}/reset-password#token=${link.token}`),
+  ]);
+}
+
+/** Sets a new password from a reset link: ends every session, lifts a lock, tells the holder. */
+export async function confirmPasswordReset(ctx: RequestContext, input: { token: string; password: string }): Promise<void> {
+  const { db, hasher, clock, mailer, config } = ctx.services;
+  const now = clock.now();
+  const peeked = await db.identity((tx) => peekActionToken(tx, 'password_reset', input.token, now));
+  const account = peeked?.accountId ? await db.identity((tx) => findAccountById(tx, peeked.accountId!)) : undefined;
+  if (!account) throw new AppError('TOKEN_INVALID');
+  const { policy, contextWords } = await policyAndContext(ctx, account);
+  assertPasswordAllowed(input.password, policy, contextWords);
+  const passwordHash = await hasher.hash(input.password);
+  await changeAccountAudited(
+    db,
+    account.id,
+    auditMeta(ctx, now),
+    authEvent({ action: 'password.reset', outcome: 'success', resourceType: 'account', resourceId: account.id }),
+    async (tx) => {
+      if (!(await consumeActionToken(tx, 'password_reset', input.token, now))) throw new AppError('TOKEN_INVALID');
+      await updateAccount(tx, account.id, {
+        passwordHash,
+        passwordChangedAt: now,
+        updatedAt: now,
+        failedLoginCount: 0,
+        lockCount: 0,
+        lockedUntil: null,
+        throttledUntil: null,
+        // Following the link proves control of the address.
+        emailVerifiedAt: account.emailVerifiedAt ?? now,
+      });
+      await endAccountSessions(tx, account.id, 'password_reset', now);
+    },
+  );
+  sendAfterCommit(mailer, ctx.log, [
+    renderMail('password_changed', account.locale, account.email, { name: account.name, when: when(now), sessions: sessionNote('all', account.locale) }, `${config.publicUrl}/forgot-password`),
+  ]);
+}
+
+/** Changes the password of the signed-in person: asks for the current one, ends the other sessions. */
+export async function changePassword(
+  ctx: RequestContext,
+  input: { currentPassword: string; newPassword: string },
+): Promise<IssuedSession> {
+  const principal = signedIn(ctx);
+  const { db, hasher, clock, mailer, config } = ctx.services;
+  const account = await db.identity((tx) => findAccountById(tx, principal.accountId));
+  if (!account) throw new AppError('AUTH_REQUIRED');
+  const check = await checkAccountPassword(ctx.services, account, input.currentPassword);
+  if (!check.ok) {
+    await changeAccountAudited(db, account.id, auditMeta(ctx), authEvent({ action: 'password.changed', outcome: 'failed', resourceType: 'account', resourceId: account.id, reason: 'current password incorrect' }), async () => undefined);
+    throw new AppError('PASSWORD_INCORRECT', { internal: check.why });
+  }
+  const { policy, contextWords } = await policyAndContext(ctx, account);
+  assertPasswordAllowed(input.newPassword, policy, contextWords);
+  const passwordHash = await hasher.hash(input.newPassword);
+  const now = clock.now();
+  const issued = await changeAccountAudited(
+    db,
+    account.id,
+    { ...auditMeta(ctx, now), actorRole: principal.role },
+    authEvent({ action: 'password.changed', outcome: 'success', resourceType: 'account', resourceId: account.id }),
+    async (tx) => {
+      await updateAccount(tx, account.id, { passwordHash, passwordChangedAt: now, updatedAt: now });
+      await endAccountSessions(tx, account.id, 'password_changed', now, { except: principal.sessionId });
+      const rotated = await rotateSessionToken(tx, principal.sessionId, { now });
+      if (!rotated) throw new AppError('SESSION_EXPIRED');
+      return rotated;
+    },
+  );
+  sendAfterCommit(mailer, ctx.log, [
+    renderMail('password_changed', account.locale, account.email, { name: account.name, when: when(now), sessions: sessionNote('others', account.locale) }, `${config.publicUrl}/forgot-password`),
+  ]);
+  return issued;
+}
+

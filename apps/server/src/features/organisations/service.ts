@@ -1,0 +1,78 @@
+import type { SecurityPolicy } from '@haven/contracts';
+import { appendAudit } from '../../core/audit/record.ts';
+import { auditMeta, memberOf, type RequestContext } from '../../core/context.ts';
+import { AppError } from '../../core/errors.ts';
+import { organisationEvent } from './audit.ts';
+import { applyIdleTimeoutToOpenSessions, findOrganisation, updateOrganisation, type OrganisationRow } from './repository.ts';
+
+const present = (row: OrganisationRow) => ({
+  id: row.id,
+  name: row.name,
+  street: row.street,
+  postalCode: row.postalCode,
+  city: row.city,
+  country: row.country,
+  kind: row.kind as 'psychotherapy' | 'general_practice' | 'physiotherapy' | 'specialist' | 'other',
+  companyName: row.companyName,
+  registrationNumber: row.registrationNumber,
+  termsVersion: row.termsVersion,
+  termsAcceptedAt: row.termsAcceptedAt.toISOString(),
+  dpaVersion: row.dpaVersion,
+  dpaAcceptedAt: row.dpaAcceptedAt.toISOString(),
+});
+
+export async function getOrganisation(ctx: RequestContext) {
+  const { orgId } = memberOf(ctx);
+  const row = await ctx.services.db.tenant(orgId, (tx) => findOrganisation(tx, orgId));
+  if (!row) throw new AppError('NOT_FOUND');
+  return present(row);
+}
+
+type OrganisationChanges = Partial<Pick<OrganisationRow, 'name' | 'street' | 'postalCode' | 'city' | 'country' | 'kind' | 'companyName' | 'registrationNumber'>>;
+
+export async function changeOrganisation(ctx: RequestContext, changes: OrganisationChanges) {
+  const member = memberOf(ctx);
+  const now = ctx.services.clock.now();
+  return ctx.services.db.tenant(member.orgId, async (tx) => {
+    const row = await findOrganisation(tx, member.orgId);
+    if (!row) throw new AppError('NOT_FOUND');
+    const changed = (Object.keys(changes) as Array<keyof OrganisationChanges>).filter((key) => changes[key] !== undefined && (changes[key] || null) !== (row[key] || null));
+    if (changed.length > 0) {
+      const values = Object.fromEntries(changed.map((key) => [key, changes[key] || null]));
+      await updateOrganisation(tx, member.orgId, { ...values, updatedAt: now });
+      await appendAudit(tx, member.orgId, auditMeta(ctx, now), organisationEvent({ action: 'org.updated', outcome: 'success', resourceType: 'organisation', resourceId: member.orgId, changedFields: changed }));
+    }
+    return present({ ...row, ...Object.fromEntries(changed.map((key) => [key, changes[key] || null])) } as OrganisationRow);
+  });
+}
+
+export async function getSecurityPolicy(ctx: RequestContext): Promise<SecurityPolicy> {
+  const { orgId } = memberOf(ctx);
+  const row = await ctx.services.db.tenant(orgId, (tx) => findOrganisation(tx, orgId));
+  if (!row) throw new AppError('NOT_FOUND');
+  return { password: { mode: row.passwordPolicyMode, minLength: row.passwordMinLength }, idleTimeoutMinutes: row.idleTimeoutMinutes };
+}
+
+/** Changes the security policy; a new idle limit applies to the practice's open sessions at once. */
+export async function changeSecurityPolicy(ctx: RequestContext, policy: SecurityPolicy): Promise<SecurityPolicy> {
+  const member = memberOf(ctx);
+  const now = ctx.services.clock.now();
+  await ctx.services.db.tenant(member.orgId, async (tx) => {
+    const row = await findOrganisation(tx, member.orgId);
+    if (!row) throw new AppError('NOT_FOUND');
+    const changed: string[] = [];
+    if (row.passwordPolicyMode !== policy.password.mode) changed.push('password.mode');
+    if (row.passwordMinLength !== policy.password.minLength) changed.push('password.minLength');
+    if (row.idleTimeoutMinutes !== policy.idleTimeoutMinutes) changed.push('idleTimeoutMinutes');
+    if (changed.length === 0) return;
+    await updateOrganisation(tx, member.orgId, {
+      passwordPolicyMode: policy.password.mode,
+      passwordMinLength: policy.password.minLength,
+      idleTimeoutMinutes: policy.idleTimeoutMinutes,
+      updatedAt: now,
+    });
+    if (changed.includes('idleTimeoutMinutes')) await applyIdleTimeoutToOpenSessions(tx, member.orgId, policy.idleTimeoutMinutes * 60);
+    await appendAudit(tx, member.orgId, auditMeta(ctx, now), organisationEvent({ action: 'policy.changed', outcome: 'success', resourceType: 'organisation', resourceId: member.orgId, changedFields: changed }));
+  });
+  return policy;
+}

@@ -1,0 +1,131 @@
+import type { StaffRole } from '@haven/contracts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { appendAudit } from '../../core/audit/record.ts';
+import { auditMeta, type Principal, type RequestContext, type Services } from '../../core/context.ts';
+import { AppError } from '../../core/errors.ts';
+import type { Access } from '../../core/http/access.ts';
+import { newToken, safeEqual, sha256 } from '../../core/security/tokens.ts';
+import { cookieNames, readCsrfCookie, readSessionToken, setCsrfCookie } from './cookies.ts';
+import { endSession, findActiveMembership, findOpenSessionByToken, touchSession, type SessionRow } from './repository.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+    /** Reading this route is not user activity (lock-state polling). */
+    passive?: boolean;
+  }
+  interface FastifyRequest {
+    ctx: RequestContext;
+  }
+}
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Activity is written at most this often per session; idle limits are minutes, so seconds do not matter. */
+const touchEveryMs = 5_000;
+
+type SessionState =
+  | { state: 'none' }
+  | { state: 'locked' | 'active'; row: SessionRow; token: string };
+
+/** Reads the session cookie and classifies the session at `now`, ending it if past its lifetime. */
+export async function readSession(services: Services, token: string | null, now: Date): Promise<SessionState> {
+  if (!token) return { state: 'none' };
+  const row = await services.db.identity((tx) => findOpenSessionByToken(tx, token));
+  if (!row) return { state: 'none' };
+  if (now >= row.absoluteExpiresAt) {
+    await services.db.identity((tx) => endSession(tx, row.id, 'expired', now));
+    return { state: 'none' };
+  }
+  const idleDeadline = row.lastActiveAt.getTime() + row.idleTimeoutSeconds * 1000;
+  return { state: now.getTime() >= idleDeadline ? 'locked' : 'active', row, token };
+}
+
+/**
+ * The one place that decides who a request is and whether it may reach its route:
+ * session (cookie) → lock state → CSRF for writes → organisation membership (looked up fresh,
+ * so a role change or deactivation applies at once) → role. Denials inside an organisation are
+ * audited. Runs in onRequest, before any body is parsed.
+ */
+export function registerAccessGuard(app: FastifyInstance, services: Services): void {
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const config = services.config;
+    const baseCtx: RequestContext = {
+      services,
+      requestId: request.id,
+      ip: request.ip ?? null,
+      userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
+      principal: null,
+      sessionState: 'none',
+      sessionToken: null,
+      log: request.log,
+    };
+    request.ctx = baseCtx;
+    const routeAccess = request.routeOptions.config?.access;
+    if (!routeAccess) return; // static files, health checks, 404s
+
+    const csrfCookie = readCsrfCookie(request, config);
+    if (!csrfCookie && safeMethods.has(request.method)) setCsrfCookie(reply, config, newToken());
+
+    const now = services.clock.now();
+    const session = await readSession(services, readSessionToken(request, config), now);
+
+    if (!safeMethods.has(request.method)) {
+      // Double-submit, bound to the session: the header must equal the cookie, and once signed
+      // in, the cookie must be the one issued with this session. A cross-site form can send
+      // neither the header nor read the cookie.
+      const header = request.headers['x-csrf-token'];
+      const headerValue = typeof header === 'string' ? header : null;
+      const bound = session.state === 'none' || (csrfCookie !== null && safeEqual(sha256(csrfCookie), session.row.csrfHash));
+      if (!csrfCookie || !headerValue || !safeEqual(headerValue, csrfCookie) || !bound) {
+        throw new AppError('CSRF_REJECTED', { internal: `csrf rejected (${cookieNames(config).csrf} ${csrfCookie ? 'present' : 'missing'})` });
+      }
+    }
+
+    if (session.state === 'none') {
+      if (routeAccess.level !== 'public' && routeAccess.level !== 'locked') throw new AppError('AUTH_REQUIRED');
+      if (routeAccess.level === 'locked') throw new AppError('SESSION_EXPIRED');
+      return;
+    }
+    const row = session.row;
+    const principalBase = {
+      sessionId: row.id,
+      accountId: row.accountId,
+      idleTimeoutSeconds: row.idleTimeoutSeconds,
+      absoluteExpiresAt: row.absoluteExpiresAt,
+      lastActiveAt: row.lastActiveAt,
+    };
+    if (session.state === 'locked') {
+      request.ctx = { ...baseCtx, sessionState: 'locked', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null } };
+      if (routeAccess.level === 'public' || routeAccess.level === 'locked') return;
+      throw new AppError('SESSION_LOCKED');
+    }
+
+    let principal: Principal = { ...principalBase, orgId: null, role: null, membershipId: null };
+    if (row.orgId) {
+      const orgId = row.orgId;
+      const membership = await services.db.tenant(orgId, (tx) => findActiveMembership(tx, row.accountId));
+      if (membership) principal = { ...principal, orgId, role: membership.role as StaffRole, membershipId: membership.id };
+    }
+    request.ctx = { ...baseCtx, principal, sessionState: 'active', sessionToken: session.token };
+
+    if (routeAccess.level !== 'public' && !request.routeOptions.config?.passive && now.getTime() - row.lastActiveAt.getTime() >= touchEveryMs) {
+      await services.db.identity((tx) => touchSession(tx, row.id, now));
+    }
+
+    if (routeAccess.level !== 'member') return;
+    if (!principal.orgId || !principal.role) {
+      throw new AppError(row.orgId ? 'FORBIDDEN' : 'AUTH_ORGANISATION_REQUIRED', { internal: 'no active membership' });
+    }
+    if (routeAccess.roles && !routeAccess.roles.includes(principal.role)) {
+      await services.db.tenant(principal.orgId, (tx) =>
+        appendAudit(tx, principal.orgId!, auditMeta(request.ctx, now), {
+          action: 'access.denied',
+          outcome: 'denied',
+          resourceType: 'route',
+          resourceId: `${request.method} ${request.routeOptions.url ?? ''}`,
+        }),
+      );
+      throw new AppError('FORBIDDEN', { internal: `role ${principal.role} lacks access` });
+    }
+  });
+}

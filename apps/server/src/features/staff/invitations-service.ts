@@ -1,0 +1,159 @@
+import type { Locale, StaffRole } from '@haven/contracts';
+import { appendAudit } from '../../core/audit/record.ts';
+import { auditMeta, memberOf, type RequestContext } from '../../core/context.ts';
+import { AppError } from '../../core/errors.ts';
+import { sendAfterCommit } from '../../core/mail/mailer.ts';
+import { renderMail, roleName } from '../../core/mail/templates.ts';
+import { consumeActionToken, issueActionToken, peekActionToken, voidActionTokenById } from '../../core/security/action-tokens.ts';
+import { newId } from '../../core/security/tokens.ts';
+import { checkAccountPassword } from '../auth/password-check.ts';
+import { assertPasswordAllowed } from '../accounts/password-policy.ts';
+import { findAccountByEmail, findAccountById, insertAccount } from '../accounts/repository.ts';
+import { findOrganisation } from '../organisations/repository.ts';
+import { staffEvent } from './audit.ts';
+import {
+  findInvitation,
+  findInvitationByToken,
+  findMembershipByAccount,
+  findPendingInvitationByEmail,
+  insertInvitation,
+  insertMembership,
+  listPendingInvitations,
+  markInvitation,
+  updateMembership,
+} from './repository.ts';
+
+export async function listInvitations(ctx: RequestContext) {
+  const { orgId } = memberOf(ctx);
+  const now = ctx.services.clock.now();
+  const rows = await ctx.services.db.tenant(orgId, (tx) => listPendingInvitations(tx, now));
+  return { invitations: rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString(), expiresAt: row.expiresAt.toISOString() })) };
+}
+
+/** Invites a person by e-mail with a role; the link is single-use and valid for 7 days. */
+export async function inviteStaff(ctx: RequestContext, input: { email: string; role: StaffRole; locale: Locale }) {
+  const actor = memberOf(ctx);
+  const { db, clock, mailer, config } = ctx.services;
+  const now = clock.now();
+  const { invitation, mail, denied } = await db.tenant(actor.orgId, async (tx) => {
+    if (input.role === 'owner' && actor.role !== 'owner') {
+      await appendAudit(tx, actor.orgId, auditMeta(ctx, now), { action: 'access.denied', outcome: 'denied', resourceType: 'invitation', reason: 'only owners invite owners' });
+      return { invitation: null, mail: null, denied: new AppError('FORBIDDEN', { internal: 'only owners invite owners' }) };
+    }
+    const existing = await findAccountByEmail(tx, input.email);
+    if (existing) {
+      const membership = await findMembershipByAccount(tx, existing.id);
+      if (membership?.status === 'active') throw new AppError('ALREADY_MEMBER');
+    }
+    if (await findPendingInvitationByEmail(tx, input.email, now)) throw new AppError('INVITATION_PENDING');
+    const link = await issueActionToken(tx, { purpose: 'invitation', orgId: actor.orgId, email: input.email, now });
+    const id = newId();
+    await insertInvitation(tx, { orgId: actor.orgId, id, email: input.email, role: input.role, invitedByAccountId: actor.accountId, tokenId: link.id, createdAt: now, expiresAt: link.expiresAt });
+    await appendAudit(tx, actor.orgId, auditMeta(ctx, now), staffEvent({ action: 'invitation.sent', outcome: 'success', resourceType: 'invitation', resourceId: id, reason: `role ${input.role}` }));
+    const org = await findOrganisation(tx, actor.orgId);
+    const inviter = await findAccountById(tx, actor.accountId);
+    const locale = existing?.locale ?? input.locale;
+    return {
+      denied: null,
+      invitation: { id, email: input.email, role: input.role, invitedBy: inviter?.name ?? '', createdAt: now.toISOString(), expiresAt: link.expiresAt.toISOString() },
+      mail: renderMail('invitation', locale, input.email, { organisation: org?.name ?? '', inviter: inviter?.name ?? '', role: roleName(input.role, locale) }, `${config.publicUrl}/accept-invitation#token=${link.token}`),
+    };
+  });
+  if (denied) throw denied;
+  sendAfterCommit(mailer, ctx.log, [mail!]);
+  return invitation!;
+}
+
+export async function revokeInvitation(ctx: RequestContext, input: { unverifiedInvitationId: string }): Promise<void> {
+  const actor = memberOf(ctx);
+  const now = ctx.services.clock.now();
+  await ctx.services.db.tenant(actor.orgId, async (tx) => {
+    const invitation = await findInvitation(tx, input.unverifiedInvitationId);
+    if (!invitation || !(await markInvitation(tx, invitation.id, { revokedAt: now }))) throw new AppError('INVITATION_NOT_FOUND');
+    await voidActionTokenById(tx, invitation.tokenId, now);
+    await appendAudit(tx, actor.orgId, auditMeta(ctx, now), staffEvent({ action: 'invitation.revoked', outcome: 'success', resourceType: 'invitation', resourceId: invitation.id }));
+  });
+}
+
+/** What the invitation page shows before the person accepts. */
+export async function previewInvitation(ctx: RequestContext, input: { token: string }) {
+  const { db, clock } = ctx.services;
+  const now = clock.now();
+  const token = await db.identity((tx) => peekActionToken(tx, 'invitation', input.token, now));
+  if (!token?.orgId) throw new AppError('TOKEN_INVALID');
+  const orgId = token.orgId;
+  return db.tenant(orgId, async (tx) => {
+    const invitation = await findInvitationByToken(tx, token.id);
+    const org = await findOrganisation(tx, orgId);
+    if (!invitation || invitation.revokedAt || invitation.acceptedAt || !org) throw new AppError('TOKEN_INVALID');
+    const account = await findAccountByEmail(tx, invitation.email);
+    return {
+      organisationName: org.name,
+      email: invitation.email,
+      role: invitation.role,
+      accountExists: Boolean(account),
+      passwordPolicy: { mode: org.passwordPolicyMode, minLength: org.passwordMinLength },
+    };
+  });
+}
+
+/**
+ * Accepts an invitation. A person who already has a Haven account proves it with their password
+ * (failures count toward their lockout); a new person sets a password under the practice's
+ * policy, and the link itself proves their address.
+ */
+export async function acceptInvitation(
+  ctx: RequestContext,
+  input: { token: string; password: string; name?: string | undefined; phone?: string | undefined; profession?: string | undefined; locale?: Locale | undefined },
+): Promise<void> {
+  const { db, clock, hasher } = ctx.services;
+  const now = clock.now();
+  const peeked = await db.identity((tx) => peekActionToken(tx, 'invitation', input.token, now));
+  if (!peeked?.orgId || !peeked.email) throw new AppError('TOKEN_INVALID');
+  const orgId = peeked.orgId;
+  const email = peeked.email;
+  const existing = await db.identity((tx) => findAccountByEmail(tx, email));
+  let newAccount: { id: string; passwordHash: string } | null = null;
+  if (existing) {
+    const check = await checkAccountPassword(ctx.services, existing, input.password);
+    if (!check.ok) throw new AppError('AUTH_INVALID_CREDENTIALS', { internal: `invitation: ${check.why}` });
+  } else {
+    if (!input.name) throw new AppError('VALIDATION_FAILED', { fields: [{ path: 'name', issue: 'required for a new account' }] });
+    const org = await db.tenant(orgId, (tx) => findOrganisation(tx, orgId));
+    if (!org) throw new AppError('TOKEN_INVALID');
+    assertPasswordAllowed(input.password, { mode: org.passwordPolicyMode, minLength: org.passwordMinLength }, [input.name, email, org.name]);
+    newAccount = { id: newId(), passwordHash: await hasher.hash(input.password) };
+  }
+  await db.tenant(orgId, async (tx) => {
+    const token = await consumeActionToken(tx, 'invitation', input.token, now);
+    const invitation = token ? await findInvitationByToken(tx, token.id) : undefined;
+    if (!invitation || !(await markInvitation(tx, invitation.id, { acceptedAt: now, acceptedAccountId: existing?.id ?? newAccount!.id }))) {
+      throw new AppError('TOKEN_INVALID');
+    }
+    let accountId: string;
+    if (existing) {
+      accountId = existing.id;
+      const membership = await findMembershipByAccount(tx, accountId);
+      if (membership?.status === 'active') throw new AppError('ALREADY_MEMBER');
+      if (membership) await updateMembership(tx, membership.id, { status: 'active', deactivatedAt: null, role: invitation.role });
+      else await insertMembership(tx, { orgId, id: newId(), accountId, role: invitation.role, status: 'active', createdAt: now });
+    } else {
+      accountId = newAccount!.id;
+      await insertAccount(tx, {
+        id: accountId,
+        email,
+        emailVerifiedAt: now,
+        name: input.name!,
+        phone: input.phone ?? null,
+        profession: input.profession || null,
+        locale: input.locale ?? 'en',
+        passwordHash: newAccount!.passwordHash,
+        passwordChangedAt: now,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await insertMembership(tx, { orgId, id: newId(), accountId, role: invitation.role, status: 'active', createdAt: now });
+    }
+    await appendAudit(tx, orgId, { ...auditMeta(ctx, now), actorAccountId: accountId, actorRole: invitation.role }, staffEvent({ action: 'invitation.accepted', outcome: 'success', resourceType: 'invitation', resourceId: invitation.id }));
+  });
+}

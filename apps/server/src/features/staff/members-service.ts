@@ -1,0 +1,117 @@
+import type { StaffRole } from '@haven/contracts';
+import { appendAudit } from '../../core/audit/record.ts';
+import { auditMeta, memberOf, type RequestContext } from '../../core/context.ts';
+import type { Tx } from '../../core/db/database.ts';
+import { AppError } from '../../core/errors.ts';
+import { sendAfterCommit } from '../../core/mail/mailer.ts';
+import { renderMail } from '../../core/mail/templates.ts';
+import { findAccountById } from '../accounts/repository.ts';
+import { findOrganisation } from '../organisations/repository.ts';
+import { sessionEvent } from '../sessions/audit.ts';
+import { endAccountSessions } from '../sessions/repository.ts';
+import { staffEvent } from './audit.ts';
+import { findMembership, listMembers, lockActiveOwners, updateMembership, type MembershipRow } from './repository.ts';
+
+export async function listStaff(ctx: RequestContext) {
+  const { orgId } = memberOf(ctx);
+  const rows = await ctx.services.db.tenant(orgId, (tx) => listMembers(tx));
+  const active = rows.filter((row) => row.status === 'active');
+  return {
+    members: rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() })),
+    counts: {
+      owners: active.filter((row) => row.role === 'owner').length,
+      admins: active.filter((row) => row.role === 'admin').length,
+      active: active.length,
+    },
+  };
+}
+
+/** Finds a member of the caller's organisation; RLS makes another practice's id "not found". */
+async function targetMember(tx: Tx, unverifiedMembershipId: string): Promise<MembershipRow> {
+  const row = await findMembership(tx, unverifiedMembershipId);
+  if (!row) throw new AppError('MEMBER_NOT_FOUND');
+  return row;
+}
+
+/** Only owners make or unmake owners: an admin cannot promote anyone above themselves. */
+async function assertMayTouchOwner(ctx: RequestContext, tx: Tx, target: MembershipRow, newRole?: StaffRole): Promise<void> {
+  const actor = memberOf(ctx);
+  if ((target.role === 'owner' || newRole === 'owner') && actor.role !== 'owner') {
+    await appendAudit(tx, actor.orgId, auditMeta(ctx), { action: 'access.denied', outcome: 'denied', resourceType: 'membership', resourceId: target.id, reason: 'only owners manage owners' });
+    throw new AppError('FORBIDDEN', { internal: 'only owners manage owners' });
+  }
+}
+
+/** The last active owner can be neither demoted nor deactivated (checked under a row lock). */
+async function assertNotLastOwner(tx: Tx, target: MembershipRow): Promise<void> {
+  if (target.role !== 'owner' || target.status !== 'active') return;
+  const owners = await lockActiveOwners(tx);
+  if (owners.filter((id) => id !== target.id).length === 0) throw new AppError('LAST_OWNER');
+}
+
+export async function changeRole(ctx: RequestContext, input: { unverifiedMembershipId: string; role: StaffRole }): Promise<void> {
+  const actor = memberOf(ctx);
+  const now = ctx.services.clock.now();
+  // A denial must leave its audit record even though the change is refused.
+  const denied = await ctx.services.db.tenant(actor.orgId, async (tx) => {
+    const target = await targetMember(tx, input.unverifiedMembershipId);
+    if (target.role === input.role) return null;
+    try {
+      await assertMayTouchOwner(ctx, tx, target, input.role);
+    } catch (error) {
+      return error;
+    }
+    await assertNotLastOwner(tx, target);
+    await updateMembership(tx, target.id, { role: input.role });
+    await appendAudit(tx, actor.orgId, auditMeta(ctx, now), staffEvent({ action: 'member.role_changed', outcome: 'success', resourceType: 'membership', resourceId: target.id, changedFields: ['role'], reason: `${target.role} → ${input.role}` }));
+    return null;
+  });
+  if (denied) throw denied;
+}
+
+export async function setMemberActive(ctx: RequestContext, input: { unverifiedMembershipId: string; active: boolean }): Promise<void> {
+  const actor = memberOf(ctx);
+  const now = ctx.services.clock.now();
+  const denied = await ctx.services.db.tenant(actor.orgId, async (tx) => {
+    const target = await targetMember(tx, input.unverifiedMembershipId);
+    if ((target.status === 'active') === input.active) return null;
+    try {
+      await assertMayTouchOwner(ctx, tx, target);
+    } catch (error) {
+      return error;
+    }
+    if (!input.active) {
+      await assertNotLastOwner(tx, target);
+      await updateMembership(tx, target.id, { status: 'deactivated', deactivatedAt: now });
+      // ASVS 7.4.2: a deactivated member's sessions in this practice end at once.
+      await endAccountSessions(tx, target.accountId, 'member_deactivated', now, { orgId: actor.orgId });
+      await appendAudit(tx, actor.orgId, auditMeta(ctx, now), staffEvent({ action: 'member.deactivated', outcome: 'success', resourceType: 'membership', resourceId: target.id }));
+    } else {
+      await updateMembership(tx, target.id, { status: 'active', deactivatedAt: null });
+      await appendAudit(tx, actor.orgId, auditMeta(ctx, now), staffEvent({ action: 'member.reactivated', outcome: 'success', resourceType: 'membership', resourceId: target.id }));
+    }
+    return null;
+  });
+  if (denied) throw denied;
+}
+
+/** Ends a staff member's sessions in this practice (ASVS 7.4.5) and tells them. */
+export async function endMemberSessions(ctx: RequestContext, input: { unverifiedMembershipId: string }): Promise<number> {
+  const actor = memberOf(ctx);
+  const { db, clock, mailer } = ctx.services;
+  const now = clock.now();
+  const { ended, mail } = await db.tenant(actor.orgId, async (tx) => {
+    const target = await targetMember(tx, input.unverifiedMembershipId);
+    const count = await endAccountSessions(tx, target.accountId, 'ended_by_admin', now, { orgId: actor.orgId });
+    await appendAudit(tx, actor.orgId, auditMeta(ctx, now), sessionEvent({ action: 'session.ended_by_admin', outcome: 'success', resourceType: 'membership', resourceId: target.id, reason: `${count} sessions` }));
+    const account = await findAccountById(tx, target.accountId);
+    const org = await findOrganisation(tx, actor.orgId);
+    const notice =
+      count > 0 && account && org
+        ? renderMail('sessions_ended_by_admin', account.locale, account.email, { name: account.name, organisation: org.name, when: now.toISOString().slice(0, 16).replace('T', ' ') })
+        : null;
+    return { ended: count, mail: notice };
+  });
+  if (mail) sendAfterCommit(mailer, ctx.log, [mail]);
+  return ended;
+}
