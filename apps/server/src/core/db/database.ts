@@ -114,7 +114,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const lock = options.dataDir ? DataDirLock.acquire(options.dataDir) : null;
     try {
       const client = options.dataDir ? await PGlite.create(options.dataDir) : await PGlite.create();
-      if (options.migrate) options.onMigrated?.(await migratePglite(client));
+      if (options.migrate) {
+        const applied = await migratePglite(client);
+        options.onMigrated?.(applied);
+      }
       const db = drizzlePglite({ client, schema });
       return new DrizzleDatabase('pglite', db, new Mutex(), async () => {
         await client.close();
@@ -126,7 +129,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     }
   }
   if (!options.url) throw new Error('PostgreSQL needs a connection string');
-  if (options.migrate) options.onMigrated?.(await migratePostgres(options.migrationUrl ?? options.url));
+  if (options.migrate) {
+    const applied = await migratePostgres(options.migrationUrl ?? options.url);
+    options.onMigrated?.(applied);
+  }
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
   pool.on('error', () => {
     /* a dropped idle client is replaced on next use; the query that needs it reports the error */

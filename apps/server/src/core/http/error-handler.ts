@@ -61,7 +61,7 @@ export function registerErrorHandler(app: FastifyInstance, options: { spaIndex: 
       return reply.status(400).send(body('MALFORMED_REQUEST', requestId));
     }
     const cause = (error as { cause?: { code?: string } }).cause;
-    request.log.error({ errorClass: error.name, dbCode: cause?.code, fastifyCode: fastifyError.code, stack: error.stack?.split('\n').slice(1, 6).join('\n') }, 'unexpected error');
+    request.log.error({ errorClass: error.name, dbCode: cause?.code, fastifyCode: fastifyError.code, stack: error.stack?.split('\n').filter((line) => line.startsWith('    at ')).slice(0, 6).join('\n') }, 'unexpected error');
     return reply.status(500).send(body('INTERNAL', requestId));
   });
 

@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
+import { buildApp } from '../../src/app.ts';
+import { AuditSigner } from '../../src/core/audit/signing-key.ts';
+import { ManualClock } from '../../src/core/clock.ts';
+import { loadConfig, type Config } from '../../src/core/config.ts';
+import type { Services } from '../../src/core/context.ts';
+import { openDatabase, type Database } from '../../src/core/db/database.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import { MemoryMailer } from '../../src/core/mail/mailer.ts';
+import { createServices } from '../../src/core/services.ts';
+
+export interface TestHarness {
+  app: FastifyInstance;
+  services: Services;
+  db: Database;
+  clock: ManualClock;
+  mailer: MemoryMailer;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/**
+ * One database per test worker, shared by all its test files (a PGlite instance costs seconds
+ * and hundreds of MB). Tests isolate by giving each test its own organisation.
+ */
+let shared: Promise<Database> | null = null;
+export function sharedDatabase(): Promise<Database> {
+  shared ??=
+    inject('engine') === 'postgres'
+      ? openDatabase({ engine: 'postgres', url: inject('postgresAppUrl'), poolSize: 12 })
+      : openDatabase({ engine: 'pglite', dataDir: null, migrate: true });
+  return shared;
+}
+
+export const testEngine = (): 'pglite' | 'postgres' => inject('engine');
+
+export async function createHarness(options: { env?: Record<string, string>; start?: Date } = {}): Promise<TestHarness> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HAVEN_DATA_DIR: '/tmp/haven-test-unused',
+    HAVEN_PUBLIC_URL: 'http://haven.test',
+    HAVEN_LOG_LEVEL: process.env.HAVEN_TEST_LOG_LEVEL ?? 'silent',
+    HAVEN_RATE_LIMIT_PER_MINUTE: '100000',
+    HAVEN_LOGIN_RATE_LIMIT_PER_MINUTE: '10000',
+    HAVEN_SERVE_WEB: 'false',
+    ...options.env,
+  });
+  const db = await sharedDatabase();
+  const clock = new ManualClock(options.start ?? new Date());
+  const mailer = new MemoryMailer();
+  const services = await createServices(config, {
+    db,
+    clock,
+    mailer,
+    signer: AuditSigner.generate(),
+    logger: createLogger(config.logLevel),
+  });
+  const app = await buildApp(services);
+  await app.ready();
+  return {
+    app,
+    services,
+    db,
+    clock,
+    mailer,
+    config,
+    close: async () => {
+      await services.sealer.stop();
+      await app.close();
+    },
+  };
+}
