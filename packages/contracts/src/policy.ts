@@ -62,10 +62,12 @@ export function checkPassword(
     .flatMap((word) => word.normalize('NFKC').toLowerCase().split(/[\s@._\-+]+/))
     .filter((word) => word.length >= 4);
   context.push('haven');
+  // A password that is mostly context words (the name twice, the practice plus a year) is
+  // refused; one that merely contains a name among enough else of its own is not.
   const stripped = normalised.replace(/[^\p{L}\p{N}]/gu, '');
-  if (context.some((word) => stripped === word || (stripped.includes(word) && stripped.length - word.length < 6))) {
-    problems.push('context');
-  }
+  let remainder = stripped;
+  for (const word of context) remainder = remainder.split(word).join('');
+  if (remainder.length < stripped.length && remainder.length < 6) problems.push('context');
   if (policy.mode === 'classes') {
     if (!/\p{Lu}/u.test(password)) problems.push('needs_upper');
     if (!/\p{Ll}/u.test(password)) problems.push('needs_lower');

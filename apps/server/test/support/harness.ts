@@ -35,6 +35,9 @@ export function sharedDatabase(): Promise<Database> {
 
 export const testEngine = (): 'pglite' | 'postgres' => inject('engine');
 
+/** One audit signing key per worker too: any harness's sealer may seal any test's records. */
+const sharedSigner = AuditSigner.generate();
+
 export async function createHarness(options: { env?: Record<string, string>; start?: Date } = {}): Promise<TestHarness> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -53,7 +56,7 @@ export async function createHarness(options: { env?: Record<string, string>; sta
     db,
     clock,
     mailer,
-    signer: AuditSigner.generate(),
+    signer: sharedSigner,
     logger: createLogger(config.logLevel),
   });
   const app = await buildApp(services);

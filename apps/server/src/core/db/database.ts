@@ -40,6 +40,11 @@ export interface Database {
   systemDb<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The embedded engine's raw superuser client, bypassing roles and RLS. For tests and tooling
+   * only (e.g. simulating someone who tampers with the data files); null on PostgreSQL.
+   */
+  readonly unsafeEmbeddedClient: PGlite | null;
 }
 
 type Drizzle = ReturnType<typeof drizzlePglite<Schema>> | ReturnType<typeof drizzleNodePg<Schema>>;
@@ -50,6 +55,7 @@ class DrizzleDatabase implements Database {
     private readonly drizzle: Drizzle,
     private readonly serialise: Mutex | null,
     private readonly onClose: () => Promise<void>,
+    readonly unsafeEmbeddedClient: PGlite | null = null,
   ) {}
 
   private async run<T>(
@@ -122,7 +128,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       return new DrizzleDatabase('pglite', db, new Mutex(), async () => {
         await client.close();
         lock?.release();
-      });
+      }, client);
     } catch (error) {
       lock?.release();
       throw error;
