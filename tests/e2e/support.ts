@@ -1,0 +1,44 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { readOutbox } from '../../apps/server/src/cli/outbox.ts';
+
+export const baseUrl = process.env.HAVEN_E2E_URL ?? 'http://127.0.0.1:8080';
+const dataDir = process.env.HAVEN_E2E_DATA_DIR ?? './data';
+export const screenshotDir = process.env.HAVEN_E2E_SCREENSHOTS ?? mkdtempSync(path.join(os.tmpdir(), 'haven-shots-'));
+
+/** Debian's Chromium, headless, with the flags a closed network and root need. Never downloads a browser. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Waits for the newest e-mail to `to` in the outbox (what `npx haven outbox` shows) and returns its link. */
+export async function linkFromOutbox(to: string, pathPrefix: string, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const entry = readOutbox(path.join(dataDir, 'outbox', 'mail'), 50).find((mail) => mail.to === to && mail.links.some((link) => link.includes(pathPrefix)));
+    const link = entry?.links.find((candidate) => candidate.includes(pathPrefix));
+    if (link) return link;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`no mail to ${to} with a ${pathPrefix} link`);
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+export const uniqueSuffix = (): string => Math.random().toString(36).slice(2, 8);
