@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { pendingResets } from '../../src/features/auth/password-service.ts';
 
 export interface TestResponse<T = any> {
   status: number;
@@ -42,6 +43,8 @@ export class TestAgent {
       headers['content-type'] ??= 'application/json';
     }
     const response = await this.app.inject({ method, url, headers, payload, remoteAddress: this.options.ip ?? '127.0.0.1' });
+    // Work a route does after answering (a reset request) has finished before the test looks.
+    await Promise.all([...pendingResets]);
     const setCookie = response.headers['set-cookie'];
     const setCookies = setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie];
     for (const cookie of setCookies) {

@@ -4,7 +4,7 @@ import { AppError } from '../../core/errors.ts';
 import { sendAfterCommit, type OutgoingMail } from '../../core/mail/mailer.ts';
 import { maskEmail, renderMail } from '../../core/mail/templates.ts';
 import { consumeActionToken, issueActionToken, peekActionToken, voidActionTokens } from '../../core/security/action-tokens.ts';
-import { checkAccountPassword } from '../auth/password-check.ts';
+import { checkAccountPassword, reportLockout } from '../auth/password-check.ts';
 import { changeAccountAudited } from './account-audit.ts';
 import { accountEvent } from './audit.ts';
 import { loadMe } from './me.ts';
@@ -47,7 +47,10 @@ export async function updateMe(ctx: RequestContext, changes: ProfileChanges): Pr
   }
   if (emailChange) {
     const check = await checkAccountPassword(ctx.services, account, changes.currentPassword!);
-    if (!check.ok) throw new AppError('PASSWORD_INCORRECT', { internal: check.why });
+    if (!check.ok) {
+      await reportLockout(ctx, account, check);
+      throw new AppError('PASSWORD_INCORRECT', { internal: check.why });
+    }
   }
   const meta = { ...auditMeta(ctx, now), actorRole: principal.role };
   const mails: OutgoingMail[] = [];

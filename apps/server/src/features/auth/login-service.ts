@@ -11,7 +11,7 @@ import { loadMe } from '../accounts/me.ts';
 import { activeMembershipsOfAccount, findAccountByEmail, findAccountById } from '../accounts/repository.ts';
 import { endSession, insertSession, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
 import { authEvent, type LoginFailure } from './audit.ts';
-import { checkAccountPassword } from './password-check.ts';
+import { checkAccountPassword, reportLockout } from './password-check.ts';
 
 const defaultIdleSeconds = 15 * 60;
 
@@ -40,13 +40,7 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
 
   const check = await checkAccountPassword(ctx.services, account, input.password);
   if (!check.ok) {
-    if (check.why === 'wrong_password' && check.justLocked && check.lockedUntil) {
-      const until = check.lockedUntil;
-      await changeAccountAudited(db, account.id, auditMeta(ctx), authEvent({ action: 'auth.login_locked', outcome: 'failed', reason: `locked until ${until.toISOString()}` }), async () => undefined);
-      sendAfterCommit(mailer, ctx.log, [
-        renderMail('account_locked', account.locale, account.email, { name: account.name, until: until.toISOString().slice(0, 16).replace('T', ' ') }, `${config.publicUrl}/forgot-password`),
-      ]);
-    }
+    await reportLockout(ctx, account, check);
     return fail(account.id, check.why);
   }
 
@@ -153,6 +147,7 @@ export async function unlockSession(ctx: RequestContext, input: { password: stri
   const orgId = principal.orgId ?? platformOrgId;
   const check = await checkAccountPassword(ctx.services, account, input.password);
   if (!check.ok) {
+    await reportLockout(ctx, account, check);
     await db.tenant(orgId, (tx) =>
       appendAudit(tx, orgId, auditMeta(ctx), authEvent({ action: 'auth.unlock_failed', outcome: 'failed', resourceType: 'session', resourceId: principal.sessionId })),
     );

@@ -1,12 +1,19 @@
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
-import type { Services } from '../../core/context.ts';
+import { auditMeta, type RequestContext, type Services } from '../../core/context.ts';
 import type { Tx } from '../../core/db/database.ts';
 import { accounts } from '../../core/db/schema.ts';
+import { sendAfterCommit } from '../../core/mail/mailer.ts';
+import { renderMail } from '../../core/mail/templates.ts';
+import { changeAccountAudited } from '../accounts/account-audit.ts';
 import type { AccountRow } from '../accounts/repository.ts';
+import { authEvent } from './audit.ts';
 
 /** From this many consecutive failures each further try must wait (2 s, doubling, up to 32 s). */
 export const throttleFromFailures = 5;
-/** At this many the account locks: 15 minutes, doubling with each lock, at most 24 hours. */
+/**
+ * At this many the account locks: 15 minutes, doubling with each lock, at most 24 hours; after a
+ * lock, five more failures are needed for the next one.
+ */
 export const lockAtFailures = 10;
 export const baseLockMs = 15 * 60_000;
 export const maxLockMs = 24 * 3600_000;
@@ -21,7 +28,7 @@ export type PasswordCheck =
  * hash is checked, in one conditional UPDATE that only succeeds while the account is neither
  * locked nor throttled, so a burst of parallel guesses cannot all slip past the limit. A correct
  * password resets the count. Locked and throttled accounts still cost one argon2 verification,
- * so their answer takes as long as any other.
+ * so their answer takes as long as any other. Callers hand a failed check to `reportLockout`.
  */
 export async function checkAccountPassword(services: Services, account: AccountRow, password: string): Promise<PasswordCheck> {
   const now = services.clock.now();
@@ -42,7 +49,8 @@ export async function checkAccountPassword(services: Services, account: AccountR
     );
     return { ok: true, account };
   }
-  const justLocked = claimed.failedLoginCount >= lockAtFailures;
+  // The claim only succeeds on an unlocked account, so a lock in its result was set just now.
+  const justLocked = claimed.lockedUntil !== null && claimed.lockedUntil > now;
   return { ok: false, why: 'wrong_password', lockedUntil: justLocked ? claimed.lockedUntil : null, justLocked };
 }
 
@@ -51,7 +59,10 @@ async function claimAttempt(tx: Tx, accountId: string, now: Date) {
   const [row] = await tx
     .update(accounts)
     .set({
-      failedLoginCount: sql`${count}`,
+      // A lock sets the count back to the throttling range: after it expires, five more failures
+      // (each slowed down) lock again, for twice as long. One stray guess per lock period must
+      // not be enough to keep a person locked out for a day.
+      failedLoginCount: sql`case when ${count} >= ${lockAtFailures} then ${throttleFromFailures} else ${count} end`,
       throttledUntil: sql`case when ${count} >= ${throttleFromFailures} and ${count} < ${lockAtFailures}
         then ${now}::timestamptz + make_interval(secs => power(2, ${count} - 4)) else null end`,
       lockedUntil: sql`case when ${count} >= ${lockAtFailures}
@@ -68,4 +79,20 @@ async function claimAttempt(tx: Tx, accountId: string, now: Date) {
     )
     .returning({ failedLoginCount: accounts.failedLoginCount, lockedUntil: accounts.lockedUntil });
   return row ?? null;
+}
+
+/**
+ * When `check` just locked the account: records `auth.login_locked` in the account's practices
+ * and mails the holder. Every caller of checkAccountPassword calls this, because guesses on the
+ * lock screen or a password form lock the account as surely as guesses at the login form, and
+ * the holder must hear of them just the same.
+ */
+export async function reportLockout(ctx: RequestContext, account: AccountRow, check: PasswordCheck): Promise<void> {
+  if (check.ok || check.why !== 'wrong_password' || !check.justLocked || !check.lockedUntil) return;
+  const until = check.lockedUntil;
+  const { db, mailer, config } = ctx.services;
+  await changeAccountAudited(db, account.id, auditMeta(ctx), authEvent({ action: 'auth.login_locked', outcome: 'failed', reason: `locked until ${until.toISOString()}` }), async () => undefined);
+  sendAfterCommit(mailer, ctx.log, [
+    renderMail('account_locked', account.locale, account.email, { name: account.name, until: until.toISOString().slice(0, 16).replace('T', ' ') }, `${config.publicUrl}/forgot-password`),
+  ]);
 }

@@ -8,7 +8,7 @@ import { assertPasswordAllowed, strictestPolicy } from '../accounts/password-pol
 import { activeMembershipsOfAccount, findAccountByEmail, findAccountById, updateAccount, type AccountRow } from '../accounts/repository.ts';
 import { endAccountSessions, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
 import { authEvent } from './audit.ts';
-import { checkAccountPassword } from './password-check.ts';
+import { checkAccountPassword, reportLockout } from './password-check.ts';
 
 async function policyAndContext(ctx: RequestContext, account: AccountRow) {
   const memberships = await ctx.services.db.systemDb((tx) => activeMembershipsOfAccount(tx, account.id));
@@ -24,7 +24,21 @@ const when = (date: Date) => date.toISOString().slice(0, 16).replace('T', ' ');
  * Starts a reset: the same 202 whether or not the address has an account. A new link voids the
  * previous ones; it is valid 30 minutes and works once.
  */
-export async function requestPasswordReset(ctx: RequestContext, input: { email: string }): Promise<void> {
+export function requestPasswordReset(ctx: RequestContext, input: { email: string }): Promise<void> {
+  // The work (lookup, token, audit, mail) happens after the answer, so a known address takes no
+  // longer to answer than an unknown one. Its failures are logged by error class only.
+  const work = issuePasswordReset(ctx, input).catch((error: unknown) =>
+    ctx.log.error({ errorClass: (error as Error)?.name }, 'password reset request failed'),
+  );
+  pendingResets.add(work);
+  void work.finally(() => pendingResets.delete(work));
+  return Promise.resolve();
+}
+
+/** Reset requests still being processed after their answer (tests and shutdown wait for them). */
+export const pendingResets = new Set<Promise<unknown>>();
+
+async function issuePasswordReset(ctx: RequestContext, input: { email: string }): Promise<void> {
   const { db, clock, mailer, config } = ctx.services;
   const account = await db.identity((tx) => findAccountByEmail(tx, input.email));
   if (!account) return;
@@ -71,7 +85,10 @@ export async function confirmPasswordReset(ctx: RequestContext, input: { token: 
         throttledUntil: null,
         // Following the link proves control of the address.
         emailVerifiedAt: account.emailVerifiedAt ?? now,
+        pendingEmail: null,
       });
+      // A pending address change may be the intruder's (the notice says: change your password).
+      await voidActionTokens(tx, account.id, 'email_change', now);
       await endAccountSessions(tx, account.id, 'password_reset', now);
     },
   );
@@ -91,6 +108,7 @@ export async function changePassword(
   if (!account) throw new AppError('AUTH_REQUIRED');
   const check = await checkAccountPassword(ctx.services, account, input.currentPassword);
   if (!check.ok) {
+    await reportLockout(ctx, account, check);
     await changeAccountAudited(db, account.id, auditMeta(ctx), authEvent({ action: 'password.changed', outcome: 'failed', resourceType: 'account', resourceId: account.id, reason: 'current password incorrect' }), async () => undefined);
     throw new AppError('PASSWORD_INCORRECT', { internal: check.why });
   }
@@ -104,7 +122,9 @@ export async function changePassword(
     { ...auditMeta(ctx, now), actorRole: principal.role },
     authEvent({ action: 'password.changed', outcome: 'success', resourceType: 'account', resourceId: account.id }),
     async (tx) => {
-      await updateAccount(tx, account.id, { passwordHash, passwordChangedAt: now, updatedAt: now });
+      await updateAccount(tx, account.id, { passwordHash, passwordChangedAt: now, updatedAt: now, pendingEmail: null });
+      // A pending address change may be the intruder's (the notice says: change your password).
+      await voidActionTokens(tx, account.id, 'email_change', now);
       await endAccountSessions(tx, account.id, 'password_changed', now, { except: principal.sessionId });
       const rotated = await rotateSessionToken(tx, principal.sessionId, { now });
       if (!rotated) throw new AppError('SESSION_EXPIRED');
