@@ -4,7 +4,7 @@ import { pendingResets } from '../../src/features/auth/password-service.ts';
 export interface TestResponse<T = any> {
   status: number;
   body: T;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | string[] | number | undefined>;
   setCookies: string[];
 }
 

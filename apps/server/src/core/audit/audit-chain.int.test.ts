@@ -84,7 +84,7 @@ describe('tamper-evident audit trail', () => {
     const { chainHash, genesisHash } = await import('./hash-chain.ts');
     const events = await h.db.tenant(org.orgId, (tx) => tx.select().from(auditEvents).orderBy(auditEvents.id));
     const links = await h.db.tenant(org.orgId, (tx) => tx.select().from(auditChain).where(eq(auditChain.orgId, org.orgId)).orderBy(auditChain.seq));
-    let previous = genesisHash;
+    let previous: Buffer = genesisHash;
     const statements: string[] = [];
     for (const link of links) {
       const event = events.find((e) => Number(e.id) === Number(link.eventId))!;

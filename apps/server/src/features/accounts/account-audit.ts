@@ -16,7 +16,9 @@ export async function changeAccountAudited<T>(
   event: AuditEventInput | ((result: T) => AuditEventInput[]),
   change: (tx: Tx) => Promise<T>,
 ): Promise<T> {
-  const orgIds = accountId ? (await db.systemDb((tx) => activeMembershipsOfAccount(tx, accountId))).map((m) => m.orgId) : [];
+  // Looked up even without an account (matching nothing), so that both cases cost the same
+  // round trips: a login's timing must not tell whether the address exists.
+  const orgIds = (await db.systemDb((tx) => activeMembershipsOfAccount(tx, accountId ?? platformOrgId))).map((m) => m.orgId);
   const targets = orgIds.length > 0 ? orgIds : [platformOrgId];
   const [first, ...rest] = targets as [string, ...string[]];
   let events: AuditEventInput[] = [];

@@ -11,7 +11,7 @@ import { loadMe } from '../accounts/me.ts';
 import { activeMembershipsOfAccount, findAccountByEmail, findAccountById } from '../accounts/repository.ts';
 import { endSession, insertSession, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
 import { authEvent, type LoginFailure } from './audit.ts';
-import { checkAccountPassword, reportLockout } from './password-check.ts';
+import { checkAccountPassword, reportLockout, spendUnknownAccountAttempt } from './password-check.ts';
 
 const defaultIdleSeconds = 15 * 60;
 
@@ -34,7 +34,7 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
     throw new AppError('AUTH_INVALID_CREDENTIALS', { internal: reason });
   };
   if (!account) {
-    await hasher.verifyDummy(input.password);
+    await spendUnknownAccountAttempt(ctx.services, input.password);
     return fail(null, 'unknown_account');
   }
 

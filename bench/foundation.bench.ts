@@ -1,0 +1,109 @@
+/**
+ * Foundation benchmark: login latency by outcome (the no-enumeration timing), concurrent audited
+ * writes in one practice (does the audit chain make them queue?), and sealer throughput.
+ * Runs on the embedded database, and on PostgreSQL when BENCH_DATABASE_URL (request role) and
+ * BENCH_MIGRATION_DATABASE_URL (owner) are set. Writes bench/results/foundation.{json,md}.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApp } from '../apps/server/src/app.ts';
+import { AuditSigner } from '../apps/server/src/core/audit/signing-key.ts';
+import { loadConfig } from '../apps/server/src/core/config.ts';
+import { openDatabase } from '../apps/server/src/core/db/database.ts';
+import { createLogger } from '../apps/server/src/core/logger.ts';
+import { MemoryMailer } from '../apps/server/src/core/mail/mailer.ts';
+import { createServices } from '../apps/server/src/core/services.ts';
+import { TestAgent } from '../apps/server/test/support/agent.ts';
+import { signupBody } from '../apps/server/test/support/fixtures.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Number(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(1));
+};
+
+async function run(engine: 'pglite' | 'postgres') {
+  const db =
+    engine === 'pglite'
+      ? await openDatabase({ engine: 'pglite', dataDir: null, migrate: true })
+      : await openDatabase({ engine: 'postgres', url: process.env.BENCH_DATABASE_URL!, migrationUrl: process.env.BENCH_MIGRATION_DATABASE_URL ?? null, migrate: true });
+  const config = loadConfig({ HAVEN_DATA_DIR: '/tmp/haven-bench', HAVEN_LOG_LEVEL: 'silent', HAVEN_SERVE_WEB: 'false', HAVEN_RATE_LIMIT_PER_MINUTE: '100000', HAVEN_LOGIN_RATE_LIMIT_PER_MINUTE: '10000' });
+  const mailer = new MemoryMailer();
+  const services = await createServices(config, { db, mailer, signer: AuditSigner.generate(), logger: createLogger('silent') });
+  const app = await buildApp(services);
+
+  // Practices with an owner each; their accounts take the wrong-password guesses.
+  const owners: Array<{ email: string; password: string }> = [];
+  for (let i = 0; i < 4; i++) {
+    const body = signupBody();
+    const agent = new TestAgent(app);
+    await agent.post('/api/v1/signup', body);
+    await agent.post('/api/v1/auth/verify-email', { token: mailer.lastToken(body.owner.email) });
+    owners.push({ email: body.owner.email, password: body.owner.password });
+  }
+  const timed = async (fn: () => Promise<unknown>) => {
+    const start = performance.now();
+    await fn();
+    return performance.now() - start;
+  };
+  const samples = { correct: [] as number[], wrong: [] as number[], unknown: [] as number[] };
+  for (let round = 0; round < 40; round++) {
+    const owner = owners[round % owners.length]!;
+    const agent = new TestAgent(app);
+    await agent.get('/api/v1/auth/session');
+    // Interleaved so drift affects all three alike; wrong guesses stay under the throttle (4 per account, then a success resets).
+    samples.unknown.push(await timed(() => agent.post('/api/v1/auth/login', { email: `nobody-${round}@example.org`, password: 'a wrong guess here' })));
+    samples.wrong.push(await timed(() => agent.post('/api/v1/auth/login', { email: owner.email, password: 'a wrong guess here' })));
+    samples.correct.push(await timed(() => agent.post('/api/v1/auth/login', { email: owner.email, password: owner.password })));
+  }
+  const login = Object.fromEntries(
+    Object.entries(samples).map(([name, values]) => [name, { p50: percentile(values.slice(5), 50), p95: percentile(values.slice(5), 95) }]),
+  );
+
+  // 8 clients of one practice changing their profile: each change is audited in its transaction.
+  const agent = new TestAgent(app);
+  await agent.post('/api/v1/auth/login', owners[0]!);
+  const writes = 400;
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < writes) {
+        next += 1;
+        await agent.patch('/api/v1/me', { locale: next % 2 ? 'nl' : 'de' });
+      }
+    }),
+  );
+  const writeSeconds = (performance.now() - started) / 1000;
+
+  const sealStart = performance.now();
+  const sealed = await services.sealer.sealOnce();
+  const sealSeconds = (performance.now() - sealStart) / 1000;
+
+  await app.close();
+  await db.close();
+  return {
+    engine,
+    loginMs: login,
+    auditedWritesPerSecond: Math.round(writes / writeSeconds),
+    sealer: { records: sealed, recordsPerSecond: Math.round(sealed / sealSeconds) },
+  };
+}
+
+const results = [await run('pglite')];
+if (process.env.BENCH_DATABASE_URL) results.push(await run('postgres'));
+const report = { date: new Date().toISOString(), node: process.version, results };
+writeFileSync(path.join(here, 'results/foundation.json'), `${JSON.stringify(report, null, 2)}\n`);
+const lines = [
+  `# Foundation benchmark (${report.date.slice(0, 10)}, Node ${process.version})`,
+  '',
+  '| engine | login ok p50/p95 ms | wrong password p50/p95 ms | unknown e-mail p50/p95 ms | audited writes/s (8 clients, one practice) | sealer records/s |',
+  '|---|---|---|---|---|---|',
+  ...results.map((r) =>
+    `| ${r.engine} | ${r.loginMs.correct!.p50} / ${r.loginMs.correct!.p95} | ${r.loginMs.wrong!.p50} / ${r.loginMs.wrong!.p95} | ${r.loginMs.unknown!.p50} / ${r.loginMs.unknown!.p95} | ${r.auditedWritesPerSecond} | ${r.sealer.recordsPerSecond} (${r.sealer.records} records) |`,
+  ),
+  '',
+];
+writeFileSync(path.join(here, 'results/foundation.md'), lines.join('\n'));
+process.stdout.write(lines.join('\n'));
