@@ -1,0 +1,157 @@
+import { AppShell, Badge, Box, Burger, Button, Container, Divider, Group, NavLink, ScrollArea, Stack, Text } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useEffect, useRef, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, Outlet, useLocation } from 'react-router';
+import { isManagingRole } from '@haven/contracts';
+import { useMe, useSession } from '../session/session-provider';
+import {
+  AuditIcon,
+  BuildingIcon,
+  DevicesIcon,
+  HavenMark,
+  HomeIcon,
+  LogoutIcon,
+  ShieldIcon,
+  UserIcon,
+  UsersIcon,
+} from './icons';
+import { LanguageSwitcher } from './language-switcher';
+
+interface NavItem {
+  to: string;
+  label: string;
+  icon: ReactNode;
+}
+
+/** The signed-in frame: organisation and user up top, sign-out always in reach, navigation by role. */
+export function AppLayout() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const { logout } = useSession();
+  const location = useLocation();
+  const [opened, { toggle, close }] = useDisclosure(false);
+  const managing = isManagingRole(me.organisation.role);
+
+  // After navigating, move focus to the new page so keyboard and screen-reader users start there.
+  const firstPath = useRef(location.pathname);
+  useEffect(() => {
+    if (location.pathname === firstPath.current) return;
+    firstPath.current = '';
+    document.getElementById('main')?.focus({ preventScroll: false });
+  }, [location.pathname]);
+
+  const personal: NavItem[] = [
+    { to: '/', label: t('nav.home'), icon: <HomeIcon /> },
+    { to: '/profile', label: t('nav.profile'), icon: <UserIcon /> },
+    { to: '/sessions', label: t('nav.sessions'), icon: <DevicesIcon /> },
+  ];
+  const organisation: NavItem[] = managing
+    ? [
+        { to: '/staff', label: t('nav.staff'), icon: <UsersIcon /> },
+        { to: '/organisation/security', label: t('nav.security'), icon: <ShieldIcon /> },
+        { to: '/audit', label: t('nav.audit'), icon: <AuditIcon /> },
+        { to: '/organisation/details', label: t('nav.details'), icon: <BuildingIcon /> },
+      ]
+    : [];
+
+  const renderItem = (item: NavItem) => {
+    const active = item.to === '/' ? location.pathname === '/' : location.pathname.startsWith(item.to);
+    return (
+      <NavLink
+        key={item.to}
+        component={Link}
+        to={item.to}
+        label={item.label}
+        leftSection={item.icon}
+        active={active}
+        aria-current={active ? 'page' : undefined}
+        onClick={close}
+        variant="light"
+        style={{ borderRadius: 'var(--mantine-radius-md)' }}
+      />
+    );
+  };
+
+  return (
+    <AppShell
+      header={{ height: 64 }}
+      navbar={{ width: 272, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      padding="lg"
+    >
+      <a className="skip-link" href="#main">
+        {t('shell.skipToContent')}
+      </a>
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('shell.menu')} />
+            <HavenMark />
+            <Text fw={700} fz="lg" visibleFrom="xs">
+              Haven
+            </Text>
+            <Divider orientation="vertical" visibleFrom="xs" />
+            <Text fw={500} data-testid="organisation-name" truncate maw={260}>
+              {me.organisation.name}
+            </Text>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <Box visibleFrom="md">
+              <LanguageSwitcher />
+            </Box>
+            <Stack gap={0} align="flex-end" visibleFrom="sm">
+              <Text size="sm" fw={500} data-testid="current-user">
+                {me.account.name}
+              </Text>
+              <Text size="xs" c="dimmed">
+                {t(`roles.${me.organisation.role}`)}
+              </Text>
+            </Stack>
+            <Button
+              variant="default"
+              size="sm"
+              leftSection={<LogoutIcon size={16} />}
+              onClick={() => void logout()}
+              data-testid="logout"
+            >
+              {t('shell.signOut')}
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="sm" aria-label={t('shell.navigation')}>
+        <ScrollArea style={{ flex: 1 }}>
+          <Stack gap={2}>
+            {personal.map(renderItem)}
+            {organisation.length > 0 ? (
+              <>
+                <Text size="xs" fw={600} c="dimmed" tt="uppercase" mt="lg" mb={4} px="sm">
+                  {t('nav.organisationSection')}
+                </Text>
+                {organisation.map(renderItem)}
+              </>
+            ) : null}
+          </Stack>
+        </ScrollArea>
+        <Stack gap="xs" pt="sm">
+          <Box hiddenFrom="md">
+            <LanguageSwitcher />
+          </Box>
+          <Group gap={6}>
+            <Badge variant="light" size="sm">
+              {t(`roles.${me.organisation.role}`)}
+            </Badge>
+            <Text size="xs" c="dimmed" truncate>
+              {me.account.email}
+            </Text>
+          </Group>
+        </Stack>
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Container size="lg" px={0} component="main" id="main" tabIndex={-1} style={{ outline: 'none' }}>
+          <Outlet />
+        </Container>
+      </AppShell.Main>
+    </AppShell>
+  );
+}

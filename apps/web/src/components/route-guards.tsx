@@ -1,0 +1,52 @@
+import { Alert, Center, Paper, Text, Title } from '@mantine/core';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Navigate, useLocation } from 'react-router';
+import { isManagingRole } from '@haven/contracts';
+import { useSession } from '../session/session-provider';
+import { ShieldIcon } from './icons';
+import { LoadingScreen } from './loading-screen';
+
+/** Pages for signed-in members. A reload into a locked session shows only the lock screen. */
+export function RequireAuth({ children }: { children: ReactNode }) {
+  const { status, me, endReason } = useSession();
+  const location = useLocation();
+  if (status === 'loading') return <LoadingScreen />;
+  if (status === 'anonymous') {
+    return <Navigate to="/login" replace state={{ from: location.pathname, reason: endReason ?? undefined }} />;
+  }
+  if (!me) return <div className="public-page" />;
+  if (!me.organisation) return <Navigate to="/login" replace />;
+  return <>{children}</>;
+}
+
+/** Owner/admin pages; the server enforces the same, this only avoids showing a dead end. */
+export function RequireManager({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
+  const { me } = useSession();
+  if (me?.organisation && isManagingRole(me.organisation.role)) return <>{children}</>;
+  return (
+    <Center py="xl">
+      <Paper withBorder p="xl" maw={480}>
+        <Title order={1} fz={22} mb="sm">
+          {t('forbidden.title')}
+        </Title>
+        <Alert color="gray" icon={<ShieldIcon />}>
+          <Text size="sm">{t('forbidden.body')}</Text>
+        </Alert>
+      </Paper>
+    </Center>
+  );
+}
+
+/** Sign-in and sign-up make no sense when signed in: go home instead. */
+export function AnonymousOnly({ children }: { children: ReactNode }) {
+  const { status, me } = useSession();
+  const location = useLocation();
+  if (status === 'loading') return <LoadingScreen />;
+  if (status === 'authenticated' && me?.organisation) {
+    const from = (location.state as { from?: unknown } | null)?.from;
+    return <Navigate to={typeof from === 'string' && from.startsWith('/') ? from : '/'} replace />;
+  }
+  return <>{children}</>;
+}

@@ -1,0 +1,150 @@
+import { Alert, Anchor, Badge, Button, Group, Stack, Text, TextInput, UnstyledButton } from '@mantine/core';
+import { useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { LoginRequest, type Me } from '@haven/contracts';
+import { ErrorAlert } from '../../components/error-alert';
+import { BuildingIcon, MailIcon } from '../../components/icons';
+import { api, isApiError } from '../../lib/api';
+import { focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/errors';
+import type { LoginResponseBody, OrganisationChoiceItem } from '../../lib/types';
+import { PasswordField } from '../../components/password-field';
+
+interface Props {
+  initialEmail?: string;
+  onAuthenticated(me: Me): void;
+}
+
+/**
+ * E-mail and password, then — for people in more than one organisation — the choice of
+ * organisation. Wrong password, unknown e-mail and a locked account get the same answer.
+ */
+export function LoginForm({ initialEmail = '', onAuthenticated }: Props) {
+  const { t } = useTranslation();
+  const [email, setEmail] = useState(initialEmail);
+  const [password, setPassword] = useState('');
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState(false);
+  const [choices, setChoices] = useState<OrganisationChoiceItem[] | null>(null);
+  const [choosing, setChoosing] = useState<string | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (pending) return;
+    const parsed = LoginRequest.safeParse({ email, password });
+    if (!parsed.success) {
+      setFieldErrors(zodFieldErrors(t, parsed.error));
+      requestAnimationFrame(() => focusFirstError(formRef.current));
+      return;
+    }
+    setFieldErrors({});
+    setError(null);
+    setPending(true);
+    try {
+      const result = await api.post<LoginResponseBody>('/auth/login', parsed.data);
+      if (result.status === 'authenticated' && result.me.organisation) {
+        onAuthenticated(result.me);
+        return;
+      }
+      setChoices(result.me.organisations);
+      setPassword('');
+    } catch (caught) {
+      setError(caught);
+      if (isApiError(caught, 'AUTH_INVALID_CREDENTIALS')) setPassword('');
+    } finally {
+      setPending(false);
+    }
+  }
+
+  async function choose(organisationId: string) {
+    setChoosing(organisationId);
+    setError(null);
+    try {
+      const result = await api.post<{ me: Me }>('/auth/select-organisation', { organisationId });
+      onAuthenticated(result.me);
+    } catch (caught) {
+      setError(caught);
+      setChoosing(null);
+    }
+  }
+
+  if (choices) {
+    return (
+      <Stack gap="md" data-testid="organisation-choice">
+        <div>
+          <Text fw={600} fz="lg" component="h2">
+            {t('login.chooseTitle')}
+          </Text>
+          <Text size="sm" c="dimmed">
+            {t('login.chooseDescription')}
+          </Text>
+        </div>
+        <ErrorAlert error={error} />
+        <Stack gap="xs">
+          {choices.map((choice) => (
+            <UnstyledButton
+              key={choice.id}
+              className="org-choice"
+              data-testid="org-choice"
+              onClick={() => void choose(choice.id)}
+              disabled={choosing !== null}
+              aria-busy={choosing === choice.id}
+            >
+              <Group justify="space-between" wrap="nowrap">
+                <Group gap="sm" wrap="nowrap">
+                  <BuildingIcon />
+                  <Text fw={500}>{choice.name}</Text>
+                </Group>
+                <Badge variant="light">{t(`roles.${choice.role}`)}</Badge>
+              </Group>
+            </UnstyledButton>
+          ))}
+        </Stack>
+        <Anchor component="button" type="button" size="sm" onClick={() => setChoices(null)}>
+          {t('login.backToSignIn')}
+        </Anchor>
+      </Stack>
+    );
+  }
+
+  return (
+    <form ref={formRef} onSubmit={submit} noValidate data-testid="login-form" aria-label={t('login.title')}>
+      <Stack gap="md">
+        {isApiError(error, 'AUTH_EMAIL_NOT_VERIFIED') ? (
+          <Alert color="orange" icon={<MailIcon />} role="alert">
+            {t('errors.AUTH_EMAIL_NOT_VERIFIED')}
+          </Alert>
+        ) : (
+          <ErrorAlert error={error} />
+        )}
+        <TextInput
+          label={t('fields.email')}
+          type="email"
+          autoComplete="username"
+          value={email}
+          onChange={(event) => setEmail(event.currentTarget.value)}
+          error={fieldErrors['email']}
+          required
+        />
+        <PasswordField
+          label={t('fields.password')}
+          autoComplete="current-password"
+          value={password}
+          onChange={(event) => setPassword(event.currentTarget.value)}
+          error={fieldErrors['password']}
+          required
+        />
+        <Group justify="flex-end" mt={-8}>
+          <Anchor component={Link} to="/forgot-password" size="sm">
+            {t('login.forgot')}
+          </Anchor>
+        </Group>
+        <Button type="submit" loading={pending} fullWidth>
+          {t('login.submit')}
+        </Button>
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,84 @@
+import { Card, Group, SimpleGrid, Stack, Text, Textarea, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
+import { useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { isManagingRole } from '@haven/contracts';
+import { AuditIcon, BuildingIcon, DevicesIcon, LockIcon, ShieldIcon, UserIcon, UsersIcon } from '../../components/icons';
+import { PageHeader } from '../../components/page-header';
+import { useMe } from '../../session/session-provider';
+
+export function HomePage() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const [note, setNote] = useState('');
+  const managing = isManagingRole(me.organisation.role);
+  const idleMinutes = Math.round(me.session.idleTimeoutSeconds / 60);
+
+  return (
+    <>
+      <PageHeader
+        title={t('home.title', { name: me.account.name })}
+        description={t('home.subtitle', { organisation: me.organisation.name, role: t(`roles.${me.organisation.role}`) })}
+      />
+      <Stack gap="xl">
+        <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="md">
+          <Shortcut to="/profile" icon={<UserIcon />} title={t('nav.profile')} text={t('home.cards.profile')} />
+          <Shortcut to="/sessions" icon={<DevicesIcon />} title={t('nav.sessions')} text={t('home.cards.sessions')} />
+          {managing ? (
+            <>
+              <Shortcut to="/staff" icon={<UsersIcon />} title={t('nav.staff')} text={t('home.cards.staff')} />
+              <Shortcut to="/organisation/security" icon={<ShieldIcon />} title={t('nav.security')} text={t('home.cards.security')} />
+              <Shortcut to="/audit" icon={<AuditIcon />} title={t('nav.audit')} text={t('home.cards.audit')} />
+              <Shortcut to="/organisation/details" icon={<BuildingIcon />} title={t('nav.details')} text={t('home.cards.details')} />
+            </>
+          ) : null}
+        </SimpleGrid>
+
+        <Card withBorder padding="lg">
+          <Stack gap="sm">
+            <Group gap="sm" wrap="nowrap">
+              <ThemeIcon variant="light" size={36} radius="xl">
+                <LockIcon />
+              </ThemeIcon>
+              <div>
+                <Title order={2} fz="lg">
+                  {t('home.scratch.title')}
+                </Title>
+                <Text size="sm" c="dimmed">
+                  {t('home.scratch.hint', { count: idleMinutes })}
+                </Text>
+              </div>
+            </Group>
+            <Textarea
+              label={t('home.scratch.label')}
+              data-testid="scratch-note"
+              autosize
+              minRows={5}
+              maxRows={16}
+              value={note}
+              onChange={(event) => setNote(event.currentTarget.value)}
+            />
+          </Stack>
+        </Card>
+      </Stack>
+    </>
+  );
+}
+
+function Shortcut({ to, icon, title, text }: { to: string; icon: ReactNode; title: string; text: string }) {
+  return (
+    <UnstyledButton component={Link} to={to} className="shortcut">
+      <Group gap="sm" wrap="nowrap" align="flex-start">
+        <ThemeIcon variant="light" size={36} radius="md">
+          {icon}
+        </ThemeIcon>
+        <div>
+          <Text fw={600}>{title}</Text>
+          <Text size="sm" c="dimmed">
+            {text}
+          </Text>
+        </div>
+      </Group>
+    </UnstyledButton>
+  );
+}

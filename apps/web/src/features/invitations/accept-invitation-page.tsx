@@ -1,0 +1,199 @@
+import { Alert, Anchor, Badge, Button, Group, Loader, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate } from 'react-router';
+import { AcceptInvitationRequest } from '@haven/contracts';
+import { ErrorAlert } from '../../components/error-alert';
+import { BuildingIcon } from '../../components/icons';
+import { useDocumentTitle } from '../../components/page-header';
+import { PasswordWithPolicy, usePasswordProblems } from '../../components/password-with-policy';
+import { PublicLayout } from '../../components/public-layout';
+import { currentLocale } from '../../i18n';
+import { api } from '../../lib/api';
+import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/errors';
+import { useFragmentToken } from '../../lib/fragment-token';
+import { newPasswordErrors } from '../../lib/new-password';
+import type { InvitationPreviewBody } from '../../lib/types';
+import type { LoginNotice } from '../auth/login-page';
+import { PasswordField } from '../../components/password-field';
+
+/**
+ * Joining an organisation from an invitation link. Someone who already has a Haven account
+ * confirms with their existing password; a new person gives their details and a password
+ * under the inviting organisation's policy.
+ */
+export function AcceptInvitationPage() {
+  const { t } = useTranslation();
+  useDocumentTitle(t('accept.title'));
+  const token = useFragmentToken();
+  const preview = useQuery({
+    queryKey: ['invitation-preview', token],
+    queryFn: () => api.post<InvitationPreviewBody>('/invitations/preview', { token }),
+    enabled: token !== null,
+    staleTime: Infinity,
+  });
+
+  return (
+    <PublicLayout width={560}>
+      <Stack gap="lg">
+        <Title order={1} fz={28}>
+          {t('accept.title')}
+        </Title>
+        <Paper withBorder shadow="sm" p="xl">
+          {!token ? (
+            <Alert color="orange" role="alert">
+              {t('errors.TOKEN_INVALID')}
+            </Alert>
+          ) : preview.isPending ? (
+            <Group justify="center" py="md" role="status">
+              <Loader aria-label={t('common.loading')} />
+            </Group>
+          ) : preview.isError ? (
+            <ErrorAlert error={preview.error} />
+          ) : (
+            <AcceptForm token={token} preview={preview.data} />
+          )}
+        </Paper>
+        <Text size="sm" ta="center">
+          <Anchor component={Link} to="/login">
+            {t('common.backToLogin')}
+          </Anchor>
+        </Text>
+      </Stack>
+    </PublicLayout>
+  );
+}
+
+function AcceptForm({ token, preview }: { token: string; preview: InvitationPreviewBody }) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [name, setName] = useState('');
+  const [phone, setPhone] = useState('');
+  const [profession, setProfession] = useState('');
+  const [password, setPassword] = useState('');
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  const contextWords = useMemo(() => [name, preview.email, preview.organisationName].filter(Boolean), [name, preview]);
+  const problems = usePasswordProblems(password, preview.passwordPolicy, contextWords);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (pending) return;
+    const candidate = preview.accountExists
+      ? { token, password }
+      : {
+          token,
+          password,
+          name,
+          phone: phone.trim() || undefined,
+          profession: profession.trim() || undefined,
+          locale: currentLocale(),
+        };
+    const parsed = AcceptInvitationRequest.safeParse(candidate);
+    const errors: FieldErrors = parsed.success ? {} : zodFieldErrors(t, parsed.error);
+    if (!preview.accountExists) {
+      if (!name.trim()) errors['name'] = t('validation.required');
+      Object.assign(errors, newPasswordErrors(t, problems, password));
+    } else if (!password) {
+      errors['password'] = t('validation.required');
+    }
+    setFieldErrors(errors);
+    if (!parsed.success || Object.keys(errors).length > 0) {
+      requestAnimationFrame(() => focusFirstError(formRef.current));
+      return;
+    }
+    setError(null);
+    setPending(true);
+    try {
+      await api.post('/invitations/accept', parsed.data);
+      void navigate('/login', {
+        replace: true,
+        state: { reason: 'joined', organisationName: preview.organisationName, email: preview.email } satisfies LoginNotice,
+      });
+    } catch (caught) {
+      setError(caught);
+      setFieldErrors(apiFieldErrors(t, caught));
+      setPending(false);
+    }
+  }
+
+  return (
+    <form ref={formRef} onSubmit={submit} noValidate data-testid="accept-invitation-form">
+      <Stack gap="md">
+        <Group gap="sm" wrap="nowrap" align="flex-start">
+          <BuildingIcon size={28} />
+          <div>
+            <Text fw={600} fz="lg" data-testid="invitation-organisation">
+              {preview.organisationName}
+            </Text>
+            <Group gap={6}>
+              <Text size="sm" c="dimmed">
+                {t('accept.invitedAs')}
+              </Text>
+              <Badge variant="light">{t(`roles.${preview.role}`)}</Badge>
+            </Group>
+          </div>
+        </Group>
+        <ErrorAlert error={error} />
+        <TextInput label={t('fields.email')} value={preview.email} readOnly variant="filled" />
+        {preview.accountExists ? (
+          <>
+            <Text size="sm">{t('accept.existingAccount')}</Text>
+            <PasswordField
+              label={t('fields.password')}
+              autoComplete="current-password"
+              value={password}
+              onChange={(event) => setPassword(event.currentTarget.value)}
+              error={fieldErrors['password']}
+              required
+            />
+          </>
+        ) : (
+          <>
+            <Text size="sm" c="dimmed">
+              {t('accept.newAccount')}
+            </Text>
+            <TextInput
+              label={t('fields.fullName')}
+              value={name}
+              onChange={(event) => setName(event.currentTarget.value)}
+              error={fieldErrors['name']}
+              autoComplete="name"
+              required
+            />
+            <TextInput
+              label={`${t('fields.phone')} ${t('common.optionalSuffix')}`}
+              type="tel"
+              placeholder={t('fields.phonePlaceholder')}
+              value={phone}
+              onChange={(event) => setPhone(event.currentTarget.value)}
+              error={fieldErrors['phone']}
+              autoComplete="tel"
+            />
+            <TextInput
+              label={`${t('fields.profession')} ${t('common.optionalSuffix')}`}
+              value={profession}
+              onChange={(event) => setProfession(event.currentTarget.value)}
+              error={fieldErrors['profession']}
+              autoComplete="organization-title"
+            />
+            <PasswordWithPolicy
+              label={t('fields.password')}
+              value={password}
+              onChange={setPassword}
+              policy={preview.passwordPolicy}
+              contextWords={contextWords}
+              error={fieldErrors['password']}
+            />
+          </>
+        )}
+        <Button type="submit" loading={pending}>
+          {t('accept.submit', { organisation: preview.organisationName })}
+        </Button>
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,15 @@
+import type { PasswordProblem } from '@haven/contracts';
+import type { useTranslation } from 'react-i18next';
+import type { FieldErrors } from './errors';
+
+type T = ReturnType<typeof useTranslation>['t'];
+
+/**
+ * Error for a new password under the policy, keyed `password`. There is no "repeat password"
+ * field: every password field can show what was typed, which catches typos better.
+ */
+export function newPasswordErrors(t: T, problems: PasswordProblem[], password: string, key = 'password'): FieldErrors {
+  if (!password) return { [key]: t('validation.required') };
+  if (problems.length > 0) return { [key]: problems.map((problem) => t(`passwordProblems.${problem}`)).join(' ') };
+  return {};
+}

@@ -1,0 +1,42 @@
+import { Route, Routes } from 'react-router';
+import { AppLayout } from './components/app-layout';
+import { AnonymousOnly, RequireAuth, RequireManager } from './components/route-guards';
+import { AuditPage } from './features/audit/audit-page';
+import { ConfirmEmailPage } from './features/auth/confirm-email-page';
+import { ForgotPasswordPage } from './features/auth/forgot-password-page';
+import { LoginPage } from './features/auth/login-page';
+import { ResetPasswordPage } from './features/auth/reset-password-page';
+import { VerifyEmailPage } from './features/auth/verify-email-page';
+import { HomePage } from './features/home/home-page';
+import { NotFoundPage } from './features/home/not-found-page';
+import { AcceptInvitationPage } from './features/invitations/accept-invitation-page';
+import { OrganisationDetailsPage } from './features/organisation/details-page';
+import { SecurityPolicyPage } from './features/organisation/security-policy-page';
+import { ProfilePage } from './features/profile/profile-page';
+import { SessionsPage } from './features/sessions/sessions-page';
+import { SignupPage } from './features/signup/signup-page';
+import { StaffPage } from './features/staff/staff-page';
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route path="/signup" element={<AnonymousOnly><SignupPage /></AnonymousOnly>} />
+      <Route path="/login" element={<AnonymousOnly><LoginPage /></AnonymousOnly>} />
+      <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
+      <Route path="/verify-email" element={<VerifyEmailPage />} />
+      <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
+      <Route path="/confirm-email" element={<ConfirmEmailPage />} />
+      <Route element={<RequireAuth><AppLayout /></RequireAuth>}>
+        <Route index element={<HomePage />} />
+        <Route path="profile" element={<ProfilePage />} />
+        <Route path="sessions" element={<SessionsPage />} />
+        <Route path="staff" element={<RequireManager><StaffPage /></RequireManager>} />
+        <Route path="organisation/security" element={<RequireManager><SecurityPolicyPage /></RequireManager>} />
+        <Route path="organisation/details" element={<RequireManager><OrganisationDetailsPage /></RequireManager>} />
+        <Route path="audit" element={<RequireManager><AuditPage /></RequireManager>} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}
