@@ -1,9 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { readOutbox } from '../../apps/server/src/cli/outbox.ts';
 
+const here = path.dirname(fileURLToPath(import.meta.url));
 export const baseUrl = process.env.HAVEN_E2E_URL ?? 'http://127.0.0.1:8080';
 const dataDir = process.env.HAVEN_E2E_DATA_DIR ?? './data';
 export const screenshotDir = process.env.HAVEN_E2E_SCREENSHOTS ?? mkdtempSync(path.join(os.tmpdir(), 'haven-shots-'));
@@ -42,3 +44,13 @@ export async function shot(page: Page, name: string): Promise<void> {
 }
 
 export const uniqueSuffix = (): string => Math.random().toString(36).slice(2, 8);
+
+/** The web app's own texts, so specs find fields by the labels people read, in each language. */
+export function messages(locale: 'en' | 'de' | 'nl'): (key: string, params?: Record<string, string>) => string {
+  const tree = JSON.parse(readFileSync(path.resolve(here, `../../apps/web/src/i18n/${locale}.json`), 'utf8')) as Record<string, unknown>;
+  return (key, params = {}) => {
+    const value = key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], tree);
+    if (typeof value !== 'string') throw new Error(`no text ${key} in ${locale}`);
+    return value.replace(/\{\{(\w+)\}\}/g, (_, name: string) => params[name] ?? '');
+  };
+}

@@ -6,7 +6,7 @@ import { ManualClock } from '../../src/core/clock.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
 import type { Services } from '../../src/core/context.ts';
 import { openDatabase, type Database } from '../../src/core/db/database.ts';
-import { createLogger } from '../../src/core/logger.ts';
+import { createLogger, type Logger } from '../../src/core/logger.ts';
 import { MemoryMailer } from '../../src/core/mail/mailer.ts';
 import { createServices } from '../../src/core/services.ts';
 
@@ -38,7 +38,8 @@ export const testEngine = (): 'pglite' | 'postgres' => inject('engine');
 /** One audit signing key per worker too: any harness's sealer may seal any test's records. */
 const sharedSigner = AuditSigner.generate();
 
-export async function createHarness(options: { env?: Record<string, string>; start?: Date } = {}): Promise<TestHarness> {
+/** `logger` replaces the default (silent unless HAVEN_TEST_LOG_LEVEL) one, e.g. to capture log lines. */
+export async function createHarness(options: { env?: Record<string, string>; start?: Date; logger?: Logger } = {}): Promise<TestHarness> {
   const config = loadConfig({
     NODE_ENV: 'test',
     HAVEN_DATA_DIR: '/tmp/haven-test-unused',
@@ -57,7 +58,7 @@ export async function createHarness(options: { env?: Record<string, string>; sta
     clock,
     mailer,
     signer: sharedSigner,
-    logger: createLogger(config.logLevel),
+    logger: options.logger ?? createLogger(config.logLevel),
   });
   const app = await buildApp(services);
   await app.ready();

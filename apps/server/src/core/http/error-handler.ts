@@ -16,6 +16,12 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_ASYNC_CONSTRAINT: 'MALFORMED_REQUEST',
 };
 
+/**
+ * PostgreSQL errors that only input can cause: 22021 character_not_in_repertoire (a NUL byte or
+ * invalid UTF-8 in text), 22P05 untranslatable_character.
+ */
+const clientDataCodes = new Set(['22021', '22P05']);
+
 function body(code: ErrorCode, requestId: string, extra: Partial<ErrorBody['error']> = {}): ErrorBody {
   return { error: { code, message: errorCatalogue[code].message, requestId, ...extra } };
 }
@@ -38,9 +44,12 @@ export function registerErrorHandler(app: FastifyInstance, options: { spaIndex: 
       return reply.status(error.status).send(body(error.code, requestId, extra));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
+      // fastify-type-provider-zod puts the zod issue's own properties in `params`: for an unknown
+      // field that is `keys`, so the path names the field ("owner.nickname"), not just its parent.
       const fields = error.validation.map((issue) => ({
-        path: [issue.instancePath.replace(/^\//, '').replace(/\//g, '.'), (issue.params as { issue?: { keys?: string[] } })?.issue?.keys?.join(',')]
-          .filter(Boolean)
+        path: [issue.instancePath.replace(/^\//, '').replace(/\//g, '.'), (issue.params as { keys?: unknown })?.keys]
+          .flat()
+          .filter((part): part is string => typeof part === 'string' && part !== '')
           .join('.') || (error.validationContext ?? 'body'),
         issue: issue.message ?? 'invalid',
       }));
@@ -61,6 +70,12 @@ export function registerErrorHandler(app: FastifyInstance, options: { spaIndex: 
       return reply.status(400).send(body('MALFORMED_REQUEST', requestId));
     }
     const cause = (error as { cause?: { code?: string } }).cause;
+    if (cause?.code && clientDataCodes.has(cause.code)) {
+      // A value the schema let through but PostgreSQL cannot store (U+0000 in text): the client's
+      // input is at fault, so 400, not 500. Logged by code only: the driver message holds the value.
+      request.log.info({ dbCode: cause.code }, 'value refused by the database');
+      return reply.status(400).send(body('VALIDATION_FAILED', requestId));
+    }
     request.log.error({ errorClass: error.name, dbCode: cause?.code, fastifyCode: fastifyError.code, stack: error.stack?.split('\n').filter((line) => line.startsWith('    at ')).slice(0, 6).join('\n') }, 'unexpected error');
     return reply.status(500).send(body('INTERNAL', requestId));
   });

@@ -127,18 +127,11 @@ export async function acceptInvitation(
   await db.tenant(orgId, async (tx) => {
     const token = await consumeActionToken(tx, 'invitation', input.token, now);
     const invitation = token ? await findInvitationByToken(tx, token.id) : undefined;
-    if (!invitation || !(await markInvitation(tx, invitation.id, { acceptedAt: now, acceptedAccountId: existing?.id ?? newAccount!.id }))) {
-      throw new AppError('TOKEN_INVALID');
-    }
-    let accountId: string;
-    if (existing) {
-      accountId = existing.id;
-      const membership = await findMembershipByAccount(tx, accountId);
-      if (membership?.status === 'active') throw new AppError('ALREADY_MEMBER');
-      if (membership) await updateMembership(tx, membership.id, { status: 'active', deactivatedAt: null, role: invitation.role });
-      else await insertMembership(tx, { orgId, id: newId(), accountId, role: invitation.role, status: 'active', createdAt: now });
-    } else {
-      accountId = newAccount!.id;
+    if (!invitation) throw new AppError('TOKEN_INVALID');
+    // A new person's account is created before the invitation records who accepted it (the
+    // invitation references the account); any refusal below rolls the whole acceptance back.
+    const accountId = existing?.id ?? newAccount!.id;
+    if (!existing) {
       await insertAccount(tx, {
         id: accountId,
         email,
@@ -152,8 +145,12 @@ export async function acceptInvitation(
         createdAt: now,
         updatedAt: now,
       });
-      await insertMembership(tx, { orgId, id: newId(), accountId, role: invitation.role, status: 'active', createdAt: now });
     }
+    if (!(await markInvitation(tx, invitation.id, { acceptedAt: now, acceptedAccountId: accountId }))) throw new AppError('TOKEN_INVALID');
+    const membership = existing ? await findMembershipByAccount(tx, accountId) : undefined;
+    if (membership?.status === 'active') throw new AppError('ALREADY_MEMBER');
+    if (membership) await updateMembership(tx, membership.id, { status: 'active', deactivatedAt: null, role: invitation.role });
+    else await insertMembership(tx, { orgId, id: newId(), accountId, role: invitation.role, status: 'active', createdAt: now });
     await appendAudit(tx, orgId, { ...auditMeta(ctx, now), actorAccountId: accountId, actorRole: invitation.role }, staffEvent({ action: 'invitation.accepted', outcome: 'success', resourceType: 'invitation', resourceId: invitation.id }));
   });
 }

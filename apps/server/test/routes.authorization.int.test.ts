@@ -1,0 +1,483 @@
+import diagnostics from 'node:diagnostics_channel';
+import { defaultSecurityPolicy, type ErrorCode, type StaffRole } from '@haven/contracts';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Access } from '../src/core/http/access.ts';
+import { TestAgent, type TestResponse } from './support/agent.ts';
+import { addMember, createTestOrganisation, signupBody, strongPassword, unique, type TestOrganisation, type TestPerson } from './support/fixtures.ts';
+import { createHarness, type TestHarness } from './support/harness.ts';
+
+/*
+ * The authorization matrix, generated from the running app: every route it registers, with the
+ * access it declares (`config.access`), is called by every kind of principal, and the expected
+ * answer is derived from that declaration, never written per route. A route without a declared
+ * access, or without a request builder below, fails the run, so no new route slips in untested.
+ */
+
+interface DiscoveredRoute {
+  method: string;
+  url: string;
+  access: Access | undefined;
+}
+
+/** Builds a harness and records every route its app registers (onRoute, hooked in at creation). */
+async function harnessWithRoutes(): Promise<{ h: TestHarness; routes: DiscoveredRoute[] }> {
+  const routes: DiscoveredRoute[] = [];
+  const channel = diagnostics.channel('fastify.initialization');
+  const onInit = (message: unknown) => {
+    (message as { fastify: FastifyInstance }).fastify.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) routes.push({ method, url: route.url, access: route.config?.access });
+    });
+  };
+  channel.subscribe(onInit);
+  try {
+    return { h: await createHarness(), routes };
+  } finally {
+    channel.unsubscribe(onInit);
+  }
+}
+
+const { h, routes } = await harnessWithRoutes();
+afterAll(() => h.close());
+
+const label = (route: { method: string; url: string }) => `${route.method} ${route.url}`;
+const apiRoutes = routes.filter((route) => route.url.startsWith('/api/v1/') && route.method !== 'HEAD');
+/** Served by plugins for the API documentation; public by design and outside /api/v1. */
+const isDocumentation = (url: string) => url === '/api/openapi.json' || url === '/api/docs' || url.startsWith('/api/docs/');
+
+// ---------------------------------------------------------------------------------------------
+// Principals and the expected outcome, derived from the declared access
+// ---------------------------------------------------------------------------------------------
+
+const principals = ['owner', 'admin', 'practitioner', 'assistant', 'otherOwner', 'none'] as const;
+type PrincipalName = (typeof principals)[number];
+
+type Expected =
+  | { kind: 'allowed' }
+  | { kind: 'refused'; status: 401 | 403; code: ErrorCode; audited: boolean }
+  | { kind: 'hidden'; code: ErrorCode };
+
+function expectedOutcome(access: Access, who: PrincipalName, crossTenant: ErrorCode | undefined): Expected {
+  if (who === 'none') {
+    if (access.level === 'public') return { kind: 'allowed' };
+    // An idle-lock screen whose session is gone: "your session has ended", still a 401.
+    if (access.level === 'locked') return { kind: 'refused', status: 401, code: 'SESSION_EXPIRED', audited: false };
+    return { kind: 'refused', status: 401, code: 'AUTH_REQUIRED', audited: false };
+  }
+  const role: StaffRole = who === 'otherOwner' ? 'owner' : who;
+  if (access.level === 'member' && access.roles && !access.roles.includes(role)) return { kind: 'refused', status: 403, code: 'FORBIDDEN', audited: true };
+  // Another practice's owner is let through by role, and must then find nothing of practice A.
+  if (who === 'otherOwner' && crossTenant) return { kind: 'hidden', code: crossTenant };
+  return { kind: 'allowed' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenes: practice A with one person per role, practice B with its owner
+// ---------------------------------------------------------------------------------------------
+
+interface Scene {
+  a: TestOrganisation;
+  b: TestOrganisation;
+  people: Record<Exclude<PrincipalName, 'none'>, TestPerson>;
+}
+
+async function createScene(): Promise<Scene> {
+  const a = await createTestOrganisation(h);
+  const b = await createTestOrganisation(h);
+  const admin = await addMember(h, a, 'admin');
+  const practitioner = await addMember(h, a, 'practitioner');
+  const assistant = await addMember(h, a, 'assistant');
+  return { a, b, people: { owner: a.owner, admin, practitioner, assistant, otherOwner: b.owner } };
+}
+
+/** A new session of its own for a person, so one cell's logout or password change spares the next. */
+async function signIn(person: TestPerson): Promise<{ agent: TestAgent; sessionId: string }> {
+  const agent = new TestAgent(h.app);
+  const login = await agent.post('/api/v1/auth/login', { email: person.email, password: person.password });
+  expect(login.status, `login of ${person.email}`).toBe(200);
+  expect(login.body.status).toBe('authenticated');
+  return { agent, sessionId: login.body.me.session.id };
+}
+
+/** Practice A's owner, freshly signed in (an earlier cell may have ended the owner's sessions). */
+async function ownerOfA(scene: Scene): Promise<TestAgent> {
+  const { agent } = await signIn(scene.a.owner);
+  scene.a.owner.agent = agent;
+  return agent;
+}
+
+async function newPractitioner(scene: Scene): Promise<TestPerson> {
+  await ownerOfA(scene);
+  return addMember(h, scene.a, 'practitioner');
+}
+
+async function newInvitation(scene: Scene): Promise<{ id: string; token: string }> {
+  const owner = await ownerOfA(scene);
+  const email = `invitee-${unique()}@example.org`;
+  const invited = await owner.post('/api/v1/invitations', { email, role: 'assistant' });
+  expect(invited.status).toBe(201);
+  return { id: invited.body.id, token: h.mailer.lastToken(email, 'invitation') };
+}
+
+async function memberOfA(scene: Scene, membershipId: string) {
+  const staff = await (await ownerOfA(scene)).get('/api/v1/staff');
+  expect(staff.status).toBe(200);
+  return staff.body.members.find((member: { id: string }) => member.id === membershipId);
+}
+
+/** Re-reads a member of practice A through A's owner and checks role and status are unchanged. */
+async function expectMemberUnchanged(scene: Scene, target: TestPerson, status: 'active' | 'deactivated'): Promise<void> {
+  expect(await memberOfA(scene, target.membershipId)).toMatchObject({ role: target.role, status });
+  // An active member's session still works: nothing ended it.
+  if (status === 'active') expect((await target.agent.get('/api/v1/organisation')).status).toBe(200);
+}
+
+const aUuid = () => crypto.randomUUID();
+const unknownToken = () => `unknown${unique()}${unique()}`;
+
+// ---------------------------------------------------------------------------------------------
+// One request builder per route
+// ---------------------------------------------------------------------------------------------
+
+interface Cell {
+  scene: Scene;
+  who: PrincipalName;
+  /** The principal (none: null); `otherOwner` is practice B's owner. */
+  person: TestPerson | null;
+  agent: TestAgent;
+}
+
+interface BuiltRequest {
+  url?: string;
+  body?: unknown;
+  /** What an allowed principal gets (its status and, for a refusal by the handler, the code). */
+  status: number;
+  code?: ErrorCode;
+  /** Runs after an allowed request succeeded (e.g. remember a changed password). */
+  after?: (response: TestResponse) => void;
+  /** Runs after a refused or hidden request: re-reads the target to prove nothing changed. */
+  untouched?: () => Promise<void>;
+}
+
+interface RouteCase {
+  /** The route names a resource of one practice: another practice's owner gets this 404. */
+  crossTenant?: ErrorCode;
+  build(cell: Cell): Promise<BuiltRequest>;
+}
+
+/** For routes on one staff member: a fresh practitioner of practice A as the target. */
+function memberRoute(action: (target: TestPerson) => Promise<Omit<BuiltRequest, 'untouched'> & { startsDeactivated?: boolean }>): RouteCase {
+  return {
+    crossTenant: 'MEMBER_NOT_FOUND',
+    async build({ scene }) {
+      const target = await newPractitioner(scene);
+      const built = await action(target);
+      if (built.startsDeactivated) expect((await (await ownerOfA(scene)).post(`/api/v1/staff/${target.membershipId}/deactivate`)).status).toBe(200);
+      return { ...built, untouched: () => expectMemberUnchanged(scene, target, built.startsDeactivated ? 'deactivated' : 'active') };
+    },
+  };
+}
+
+const cases: Record<string, RouteCase> = {
+  // ----- sign-up, login and the session -----
+  'POST /api/v1/signup': { build: async () => ({ body: signupBody(), status: 202 }) },
+  'GET /api/v1/password-policy': { build: async () => ({ status: 200 }) },
+  'POST /api/v1/auth/verify-email': { build: async () => ({ body: { token: unknownToken() }, status: 400, code: 'TOKEN_INVALID' }) },
+  'POST /api/v1/auth/login': {
+    build: async ({ scene, person }) => {
+      const who = person ?? scene.people.practitioner;
+      return { body: { email: who.email, password: who.password }, status: 200 };
+    },
+  },
+  'POST /api/v1/auth/select-organisation': {
+    build: async ({ scene, person }) => ({ body: { organisationId: person === scene.people.otherOwner ? scene.b.orgId : scene.a.orgId }, status: 200 }),
+  },
+  'POST /api/v1/auth/logout': { build: async () => ({ status: 204 }) },
+  'GET /api/v1/auth/session': { build: async () => ({ status: 200 }) },
+  'POST /api/v1/auth/heartbeat': { build: async () => ({ status: 204 }) },
+  'POST /api/v1/auth/unlock': { build: async ({ person }) => ({ body: { password: person?.password ?? strongPassword() }, status: 200 }) },
+  'POST /api/v1/auth/password-reset': { build: async ({ person }) => ({ body: { email: person?.email ?? `nobody-${unique()}@example.org` }, status: 202 }) },
+  'POST /api/v1/auth/password-reset/confirm': { build: async () => ({ body: { token: unknownToken(), password: strongPassword() }, status: 400, code: 'TOKEN_INVALID' }) },
+  'POST /api/v1/me/password': {
+    build: async ({ person }) => {
+      const newPassword = strongPassword();
+      return {
+        body: { currentPassword: person?.password ?? strongPassword(), newPassword },
+        status: 200,
+        after: () => {
+          person!.password = newPassword;
+        },
+      };
+    },
+  },
+  // ----- my profile and sessions -----
+  'GET /api/v1/me': { build: async () => ({ status: 200 }) },
+  'PATCH /api/v1/me': { build: async () => ({ body: { profession: `Therapist ${unique()}` }, status: 200 }) },
+  'POST /api/v1/me/email/confirm': { build: async () => ({ body: { token: unknownToken() }, status: 400, code: 'TOKEN_INVALID' }) },
+  'GET /api/v1/sessions': { build: async () => ({ status: 200 }) },
+  'DELETE /api/v1/sessions/:id': {
+    crossTenant: 'SESSION_NOT_FOUND',
+    build: async ({ scene, who, person }) => {
+      // My own second session; for anyone else (no session, another practice) one of A's owner's.
+      const owner = who === 'none' || who === 'otherOwner' ? scene.a.owner : person!;
+      const target = await signIn(owner);
+      return {
+        url: `/api/v1/sessions/${target.sessionId}`,
+        status: 204,
+        untouched: async () => expect((await target.agent.get('/api/v1/me')).status).toBe(200),
+      };
+    },
+  },
+  'POST /api/v1/sessions/end-others': { build: async () => ({ status: 200 }) },
+  // ----- the organisation -----
+  'GET /api/v1/organisation': { build: async () => ({ status: 200 }) },
+  'PATCH /api/v1/organisation': { build: async () => ({ body: { city: `Utrecht ${unique()}` }, status: 200 }) },
+  'GET /api/v1/organisation/security-policy': { build: async () => ({ status: 200 }) },
+  'PUT /api/v1/organisation/security-policy': { build: async () => ({ body: defaultSecurityPolicy, status: 200 }) },
+  // ----- staff -----
+  'GET /api/v1/staff': { build: async () => ({ status: 200 }) },
+  'PATCH /api/v1/staff/:id': memberRoute(async (target) => ({ url: `/api/v1/staff/${target.membershipId}`, body: { role: 'assistant' }, status: 200 })),
+  'POST /api/v1/staff/:id/deactivate': memberRoute(async (target) => ({ url: `/api/v1/staff/${target.membershipId}/deactivate`, status: 200 })),
+  'POST /api/v1/staff/:id/reactivate': memberRoute(async (target) => ({ url: `/api/v1/staff/${target.membershipId}/reactivate`, status: 200, startsDeactivated: true })),
+  'POST /api/v1/staff/:id/end-sessions': memberRoute(async (target) => ({ url: `/api/v1/staff/${target.membershipId}/end-sessions`, status: 200 })),
+  // ----- invitations -----
+  'GET /api/v1/invitations': { build: async () => ({ status: 200 }) },
+  'POST /api/v1/invitations': { build: async () => ({ body: { email: `invitee-${unique()}@example.org`, role: 'assistant' }, status: 201 }) },
+  'DELETE /api/v1/invitations/:id': {
+    crossTenant: 'INVITATION_NOT_FOUND',
+    build: async ({ scene }) => {
+      const invitation = await newInvitation(scene);
+      return {
+        url: `/api/v1/invitations/${invitation.id}`,
+        status: 204,
+        untouched: async () => {
+          const pending = await (await ownerOfA(scene)).get('/api/v1/invitations');
+          expect(pending.body.invitations.map((i: { id: string }) => i.id)).toContain(invitation.id);
+          expect((await new TestAgent(h.app).post('/api/v1/invitations/preview', { token: invitation.token })).status).toBe(200);
+        },
+      };
+    },
+  },
+  'POST /api/v1/invitations/preview': { build: async ({ scene }) => ({ body: { token: (await newInvitation(scene)).token }, status: 200 }) },
+  'POST /api/v1/invitations/accept': {
+    build: async ({ scene }) => ({ body: { token: (await newInvitation(scene)).token, password: strongPassword(), name: `Invitee ${unique()}` }, status: 200 }),
+  },
+  // ----- audit -----
+  'GET /api/v1/audit-events': { build: async () => ({ status: 200 }) },
+};
+
+/** access.denied records of practice A for one route (read by A's owner). */
+async function deniedRecords(scene: Scene, resourceId: string, actor?: string) {
+  const query = new URLSearchParams({ action: 'access.denied', resourceId, limit: '200', ...(actor ? { actor } : {}) });
+  const page = await (await ownerOfA(scene)).get(`/api/v1/audit-events?${query}`);
+  expect(page.status).toBe(200);
+  return page.body.events as Array<{ actorAccountId: string; actorRole: string; outcome: string; resourceType: string; resourceId: string }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tests
+// ---------------------------------------------------------------------------------------------
+
+describe('the route table', () => {
+  it('finds the API routes of the running app', () => {
+    expect(apiRoutes.length).toBeGreaterThanOrEqual(Object.keys(cases).length);
+  });
+
+  it('has an access declaration on every API route', () => {
+    const undeclared = routes.filter((route) => route.url.startsWith('/api/') && !isDocumentation(route.url) && !route.access).map(label);
+    expect(undeclared).toEqual([]);
+  });
+
+  it('has a request builder for every API route, and none for a route that is gone', () => {
+    const registered = apiRoutes.map(label);
+    expect(registered.filter((key) => !(key in cases))).toEqual([]);
+    expect(Object.keys(cases).filter((key) => !registered.includes(key))).toEqual([]);
+  });
+
+  // The matrix below follows each route's declaration, so it cannot notice a declaration that is
+  // itself too loose. This reviewed snapshot can: changing who may call a route shows up here
+  // and has to be accepted on purpose (vitest -u) in the same review.
+  it('declares the reviewed access policy', () => {
+    const policy = Object.fromEntries(
+      apiRoutes.map((route) => [label(route), route.access?.level === 'member' && route.access.roles ? `roles: ${route.access.roles.join(', ')}` : route.access?.level]),
+    );
+    expect(policy).toMatchInlineSnapshot(`
+      {
+        "DELETE /api/v1/invitations/:id": "roles: owner, admin",
+        "DELETE /api/v1/sessions/:id": "account",
+        "GET /api/v1/audit-events": "roles: owner, admin",
+        "GET /api/v1/auth/session": "public",
+        "GET /api/v1/invitations": "roles: owner, admin",
+        "GET /api/v1/me": "account",
+        "GET /api/v1/organisation": "member",
+        "GET /api/v1/organisation/security-policy": "roles: owner, admin",
+        "GET /api/v1/password-policy": "public",
+        "GET /api/v1/sessions": "account",
+        "GET /api/v1/staff": "roles: owner, admin",
+        "PATCH /api/v1/me": "account",
+        "PATCH /api/v1/organisation": "roles: owner, admin",
+        "PATCH /api/v1/staff/:id": "roles: owner, admin",
+        "POST /api/v1/auth/heartbeat": "account",
+        "POST /api/v1/auth/login": "public",
+        "POST /api/v1/auth/logout": "public",
+        "POST /api/v1/auth/password-reset": "public",
+        "POST /api/v1/auth/password-reset/confirm": "public",
+        "POST /api/v1/auth/select-organisation": "account",
+        "POST /api/v1/auth/unlock": "locked",
+        "POST /api/v1/auth/verify-email": "public",
+        "POST /api/v1/invitations": "roles: owner, admin",
+        "POST /api/v1/invitations/accept": "public",
+        "POST /api/v1/invitations/preview": "public",
+        "POST /api/v1/me/email/confirm": "public",
+        "POST /api/v1/me/password": "account",
+        "POST /api/v1/sessions/end-others": "account",
+        "POST /api/v1/signup": "public",
+        "POST /api/v1/staff/:id/deactivate": "roles: owner, admin",
+        "POST /api/v1/staff/:id/end-sessions": "roles: owner, admin",
+        "POST /api/v1/staff/:id/reactivate": "roles: owner, admin",
+        "PUT /api/v1/organisation/security-policy": "roles: owner, admin",
+      }
+    `);
+  });
+
+  it('guards the automatic HEAD routes like their GET routes', async () => {
+    const heads = routes.filter((route) => route.method === 'HEAD' && route.url.startsWith('/api/v1/'));
+    expect(heads.length).toBeGreaterThan(0);
+    for (const head of heads) {
+      const get = apiRoutes.find((route) => route.method === 'GET' && route.url === head.url);
+      expect(head.access, head.url).toEqual(get?.access);
+      const response = await h.app.inject({ method: 'HEAD', url: head.url });
+      if (head.access?.level === 'public') expect(response.statusCode, head.url).toBe(200);
+      else expect(response.statusCode, head.url).toBe(401);
+    }
+  });
+});
+
+describe.each(apiRoutes.map((route) => [label(route), route] as const))('%s', (key, route) => {
+  const routeCase = cases[key];
+  let scene: Scene;
+  const denied: string[] = [];
+
+  beforeAll(async () => {
+    scene = await createScene();
+  });
+
+  it.each(principals)('as %s', async (who) => {
+    expect(routeCase, `no request builder for ${key}: add one to \`cases\``).toBeDefined();
+    expect(route.access, `${key} declares no access`).toBeDefined();
+    const access = route.access!;
+    const expected = expectedOutcome(access, who, routeCase!.crossTenant);
+    const person = who === 'none' ? null : scene.people[who];
+    const agent = person ? (await signIn(person)).agent : new TestAgent(h.app);
+    const built = await routeCase!.build({ scene, who, person, agent });
+    const response = await agent.request(route.method as 'GET', built.url ?? route.url, built.body);
+    const shown = `${key} as ${who}: ${response.status} ${JSON.stringify(response.body)}`;
+
+    switch (expected.kind) {
+      case 'allowed':
+        expect([401, 403], shown).not.toContain(response.status);
+        expect(response.status, shown).toBe(built.status);
+        if (built.code) expect(response.body.error.code, shown).toBe(built.code);
+        built.after?.(response);
+        break;
+      case 'refused':
+        expect(response.status, shown).toBe(expected.status);
+        expect(response.body.error.code, shown).toBe(expected.code);
+        await built.untouched?.();
+        if (expected.audited) {
+          const records = await deniedRecords(scene, `${route.method} ${route.url}`, person!.accountId);
+          expect(records, shown).toHaveLength(1);
+          expect(records[0]).toMatchObject({ outcome: 'denied', resourceType: 'route', actorRole: who });
+          denied.push(person!.accountId);
+        }
+        break;
+      case 'hidden':
+        expect(response.status, shown).toBe(404);
+        expect(response.body.error.code, shown).toBe(expected.code);
+        expect(built.untouched, `${key} needs an \`untouched\` re-read for its cross-tenant case`).toBeDefined();
+        await built.untouched!();
+        break;
+    }
+  });
+
+  it('records exactly the refused principals as access.denied in their practice, and nothing in the other', async () => {
+    const records = await deniedRecords(scene, `${route.method} ${route.url}`);
+    expect(records.map((record) => record.actorAccountId).sort()).toEqual([...denied].sort());
+    const inB = await (await signIn(scene.b.owner)).agent.get('/api/v1/audit-events?action=access.denied');
+    expect(inB.body.events).toEqual([]);
+  });
+});
+
+describe('across practices', () => {
+  let scene: Scene;
+  beforeAll(async () => {
+    scene = await createScene();
+  });
+
+  it("never shows one practice's audit trail to another", async () => {
+    // Give A a varied trail: a denial, a role change, an invitation.
+    expect((await scene.people.practitioner.agent.get('/api/v1/staff')).status).toBe(403);
+    const owner = await ownerOfA(scene);
+    expect((await owner.patch(`/api/v1/staff/${scene.people.assistant.membershipId}`, { role: 'practitioner' })).status).toBe(200);
+    scene.people.assistant.role = 'practitioner';
+    await newInvitation(scene);
+    const ofA = await owner.get('/api/v1/audit-events?limit=200');
+    const idsOfA = new Set<number>(ofA.body.events.map((event: { id: number }) => event.id));
+    expect(idsOfA.size).toBeGreaterThan(5);
+
+    const other = (await signIn(scene.b.owner)).agent;
+    const queries = [
+      'limit=200',
+      'action=access.denied',
+      'action=member.role_changed',
+      'action=invitation.sent',
+      `actor=${scene.a.owner.accountId}`,
+      `actor=${scene.people.practitioner.accountId}`,
+      `resourceId=${scene.people.assistant.membershipId}`,
+      `resourceType=membership`,
+    ];
+    for (const query of queries) {
+      const page = await other.get(`/api/v1/audit-events?${query}`);
+      expect(page.status, query).toBe(200);
+      for (const event of page.body.events as Array<{ id: number; actorAccountId: string | null }>) {
+        expect(idsOfA.has(event.id), `${query}: event ${event.id} of practice A`).toBe(false);
+        expect(Object.values(scene.people).filter((p) => p !== scene.b.owner).map((p) => p.accountId)).not.toContain(event.actorAccountId);
+      }
+    }
+    // And the other way round: A sees nothing of B's sign-up and logins.
+    const ofB = await other.get('/api/v1/audit-events?limit=200');
+    const idsOfB = new Set<number>(ofB.body.events.map((event: { id: number }) => event.id));
+    const again = await (await ownerOfA(scene)).get('/api/v1/audit-events?limit=200');
+    for (const event of again.body.events as Array<{ id: number }>) expect(idsOfB.has(event.id)).toBe(false);
+  });
+
+  it("refuses to switch a session into another practice (404 NOT_FOUND), and the session stays where it was", async () => {
+    const { agent } = await signIn(scene.b.owner);
+    const response = await agent.post('/api/v1/auth/select-organisation', { organisationId: scene.a.orgId });
+    expect(response.status).toBe(404);
+    expect(response.body.error.code).toBe('NOT_FOUND');
+    const me = await agent.get('/api/v1/me');
+    expect(me.status).toBe(200);
+    expect(me.body.organisation.id).toBe(scene.b.orgId);
+    const staff = await agent.get('/api/v1/staff');
+    expect(staff.body.members.map((m: { email: string }) => m.email)).toEqual([scene.b.owner.email]);
+  });
+
+  it("ignores another practice's id at login: the session opens in my own practice", async () => {
+    const agent = new TestAgent(h.app);
+    const login = await agent.post('/api/v1/auth/login', { email: scene.b.owner.email, password: scene.b.owner.password, organisationId: scene.a.orgId });
+    expect(login.status).toBe(200);
+    expect(login.body.me.organisation.id).toBe(scene.b.orgId);
+    expect(login.body.me.organisations.map((o: { id: string }) => o.id)).toEqual([scene.b.orgId]);
+  });
+
+  it("cannot use another practice's unknown or real ids to learn anything: same 404 either way", async () => {
+    const { agent } = await signIn(scene.b.owner);
+    const real = await agent.patch(`/api/v1/staff/${scene.people.admin.membershipId}`, { role: 'assistant' });
+    const made_up = await agent.patch(`/api/v1/staff/${aUuid()}`, { role: 'assistant' });
+    expect(real.status).toBe(404);
+    expect(made_up.status).toBe(404);
+    expect({ ...real.body.error, requestId: '' }).toEqual({ ...made_up.body.error, requestId: '' });
+    expect(await memberOfA(scene, scene.people.admin.membershipId)).toMatchObject({ role: 'admin', status: 'active' });
+  });
+});
