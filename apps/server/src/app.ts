@@ -11,7 +11,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Services } from './core/context.ts';
 import { AppError } from './core/errors.ts';
-import { registerErrorHandler } from './core/http/error-handler.ts';
+import { answerFrameworkError, registerErrorHandler } from './core/http/error-handler.ts';
 import { newId } from './core/security/tokens.ts';
 import { accountRoutes } from './features/accounts/routes.ts';
 import { auditRoutes } from './features/audit/routes.ts';
@@ -38,6 +38,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     ...(config.tls ? { https: { cert: config.tls.cert, key: config.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: answerFrameworkError,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(validatorCompiler);

@@ -287,18 +287,15 @@ describe.each(withParams.map((route) => [label(route), route] as const))('%s: in
     }
   });
 
-  // Known bug (apps/server/src/app.ts): Fastify answers router errors itself unless the
-  // `frameworkErrors` option sends them to our error handler, so these come back in Fastify's own
-  // body ({"error":"Bad Request","code":"FST_ERR_…","message":"'/api/v1/…' is …"}), which echoes
-  // the URL sent. error-handler.ts already maps FST_ERR_BAD_URL; nothing routes it there.
-  it.fails('answers an over-long :id with a 400 error body that does not echo it [bug: app.ts frameworkErrors]', async () => {
+  // Router errors reach our error mapper through Fastify's `frameworkErrors` (app.ts).
+  it('answers an over-long :id with a 400 error body that does not echo it', async () => {
     const sent = marker();
     const response = await send(urlOf(route, `${sent}${'a'.repeat(250)}`));
     expect(response.status).toBe(400);
     expectCleanError(response, response.body?.error?.code === 'VALIDATION_FAILED' ? 'VALIDATION_FAILED' : 'MALFORMED_REQUEST', sent);
   });
 
-  it.fails('answers a badly percent-encoded :id with 400 MALFORMED_REQUEST that does not echo it [bug: app.ts frameworkErrors]', async () => {
+  it('answers a badly percent-encoded :id with 400 MALFORMED_REQUEST that does not echo it', async () => {
     const sent = marker();
     const response = await send(urlOf(route, `${sent}%E0%A4%A`));
     expectCleanError(response, 'MALFORMED_REQUEST', sent);

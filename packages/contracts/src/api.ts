@@ -7,8 +7,10 @@ import { PasswordPolicy, SecurityPolicy, passwordMaxLength } from './policy.ts';
  * unknown fields are refused (VALIDATION_FAILED), so a typo never silently drops data.
  */
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) => z.string().trim().max(max).optional();
+/** One line of text: no control characters (a NUL byte cannot even be stored in PostgreSQL). */
+const singleLine = /^[^\u0000-\u001f\u007f]*$/;
+const text = (max: number) => z.string().trim().min(1).max(max).regex(singleLine, 'no control characters');
+const optionalText = (max: number) => z.string().trim().max(max).regex(singleLine, 'no control characters').optional();
 export const Email = z.string().trim().toLowerCase().max(254).pipe(z.email());
 export const Password = z.string().min(1).max(passwordMaxLength * 4); // policy decides; cap stops hashing megabytes
 export const Phone = z.string().trim().regex(/^\+?[0-9 ()\-./]{6,24}$/, 'a phone number such as +31 20 123 4567');

@@ -28,6 +28,7 @@ export const errorCatalogue = {
   LAST_OWNER: { status: 409, message: 'An organisation must keep at least one active owner.' },
   ALREADY_MEMBER: { status: 409, message: 'This person is already a member of the organisation.' },
   INVITATION_PENDING: { status: 409, message: 'An invitation for this e-mail address is already pending.' },
+  CONFLICT_RETRY: { status: 409, message: 'Something changed at the same moment. Please try again.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests. Please wait a moment and try again.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Haven is not ready yet. Please try again shortly.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side. Quote the request id when you contact support.' },

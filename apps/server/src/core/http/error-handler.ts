@@ -22,8 +22,25 @@ const fastifyCodes: Record<string, ErrorCode> = {
  */
 const clientDataCodes = new Set(['22021', '22P05']);
 
+/**
+ * Two requests that collided: a unique key taken a moment earlier by another transaction
+ * (23505: two invitations for one new address accepted at once), a serialization failure
+ * (40001) or a deadlock (40P01). Nothing was written; trying again gives the real answer.
+ */
+const collisionCodes = new Set(['23505', '40001', '40P01']);
+
 function body(code: ErrorCode, requestId: string, extra: Partial<ErrorBody['error']> = {}): ErrorBody {
   return { error: { code, message: errorCatalogue[code].message, requestId, ...extra } };
+}
+
+/**
+ * Errors the router raises before a route exists for the request (a badly %-encoded path, an
+ * over-long parameter). Fastify would answer them in its own body, which echoes the URL; this
+ * answers them like every other bad request. Passed to Fastify as `frameworkErrors`.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  request.log.info({ code: error.code }, 'bad request');
+  void reply.status(400).send(body('MALFORMED_REQUEST', request.id));
 }
 
 /**
@@ -75,6 +92,10 @@ export function registerErrorHandler(app: FastifyInstance, options: { spaIndex: 
       // input is at fault, so 400, not 500. Logged by code only: the driver message holds the value.
       request.log.info({ dbCode: cause.code }, 'value refused by the database');
       return reply.status(400).send(body('VALIDATION_FAILED', requestId));
+    }
+    if (cause?.code && collisionCodes.has(cause.code)) {
+      request.log.warn({ dbCode: cause.code }, 'concurrent change collided');
+      return reply.status(409).send(body('CONFLICT_RETRY', requestId));
     }
     request.log.error({ errorClass: error.name, dbCode: cause?.code, fastifyCode: fastifyError.code, stack: error.stack?.split('\n').filter((line) => line.startsWith('    at ')).slice(0, 6).join('\n') }, 'unexpected error');
     return reply.status(500).send(body('INTERNAL', requestId));

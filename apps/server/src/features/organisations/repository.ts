@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Tx } from '../../core/db/database.ts';
 import { organisations, sessions } from '../../core/db/schema.ts';
 
@@ -13,7 +13,20 @@ export async function updateOrganisation(tx: Tx, orgId: string, changes: Partial
   await tx.update(organisations).set(changes).where(eq(organisations.id, orgId));
 }
 
-/** A shorter idle limit applies to open sessions at once, not only to new ones. */
-export async function applyIdleTimeoutToOpenSessions(tx: Tx, orgId: string, seconds: number): Promise<void> {
-  await tx.update(sessions).set({ idleTimeoutSeconds: seconds }).where(and(eq(sessions.orgId, orgId), isNull(sessions.endedAt)));
+/**
+ * A new idle limit applies to the practice's open sessions at once, not only to new ones — but
+ * only to sessions that are still active at `now`. A session already idle-locked stays locked:
+ * raising the limit must not reopen an unattended screen without its password.
+ */
+export async function applyIdleTimeoutToOpenSessions(tx: Tx, orgId: string, seconds: number, now: Date): Promise<void> {
+  await tx
+    .update(sessions)
+    .set({ idleTimeoutSeconds: seconds })
+    .where(
+      and(
+        eq(sessions.orgId, orgId),
+        isNull(sessions.endedAt),
+        sql`${sessions.lastActiveAt} + make_interval(secs => ${sessions.idleTimeoutSeconds}) > ${now}`,
+      ),
+    );
 }

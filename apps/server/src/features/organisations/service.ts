@@ -71,7 +71,7 @@ export async function changeSecurityPolicy(ctx: RequestContext, policy: Security
       idleTimeoutMinutes: policy.idleTimeoutMinutes,
       updatedAt: now,
     });
-    if (changed.includes('idleTimeoutMinutes')) await applyIdleTimeoutToOpenSessions(tx, member.orgId, policy.idleTimeoutMinutes * 60);
+    if (changed.includes('idleTimeoutMinutes')) await applyIdleTimeoutToOpenSessions(tx, member.orgId, policy.idleTimeoutMinutes * 60, now);
     await appendAudit(tx, member.orgId, auditMeta(ctx, now), organisationEvent({ action: 'policy.changed', outcome: 'success', resourceType: 'organisation', resourceId: member.orgId, changedFields: changed }));
   });
   return policy;

@@ -107,11 +107,8 @@ describe('sessions', () => {
       expect(fresh.response.body.me.session.idleTimeoutSeconds).toBe(300);
     });
 
-    // Known bug, outside features/sessions: organisations/repository.ts applyIdleTimeoutToOpenSessions
-    // also rewrites the timeout of sessions that are already idle-locked, and the lock is derived
-    // from lastActiveAt + timeout, so raising the limit unlocks an unattended screen with no
-    // password. Make this a plain `it` once the organisations feature spares locked sessions.
-    it.fails('keeps a locked session locked when the practice later raises the idle timeout [bug: organisations/repository.ts applyIdleTimeoutToOpenSessions]', async () => {
+    // Raising the limit must not reopen a screen that already locked.
+    it('keeps a locked session locked when the practice later raises the idle timeout', async () => {
       const org = await createTestOrganisation(h);
       const practitioner = await addMember(h, org, 'practitioner');
       const policy = (idleTimeoutMinutes: number) => org.owner.agent.put('/api/v1/organisation/security-policy', { password: { mode: 'nist', minLength: 12 }, idleTimeoutMinutes });

@@ -6,7 +6,7 @@ import { sendAfterCommit } from '../../core/mail/mailer.ts';
 import { renderMail, roleName } from '../../core/mail/templates.ts';
 import { consumeActionToken, issueActionToken, peekActionToken, voidActionTokenById } from '../../core/security/action-tokens.ts';
 import { newId } from '../../core/security/tokens.ts';
-import { checkAccountPassword } from '../auth/password-check.ts';
+import { checkAccountPassword, reportLockout } from '../auth/password-check.ts';
 import { assertPasswordAllowed } from '../accounts/password-policy.ts';
 import { findAccountByEmail, findAccountById, insertAccount } from '../accounts/repository.ts';
 import { findOrganisation } from '../organisations/repository.ts';
@@ -116,7 +116,10 @@ export async function acceptInvitation(
   let newAccount: { id: string; passwordHash: string } | null = null;
   if (existing) {
     const check = await checkAccountPassword(ctx.services, existing, input.password);
-    if (!check.ok) throw new AppError('AUTH_INVALID_CREDENTIALS', { internal: `invitation: ${check.why}` });
+    if (!check.ok) {
+      await reportLockout(ctx, existing, check);
+      throw new AppError('AUTH_INVALID_CREDENTIALS', { internal: `invitation: ${check.why}` });
+    }
   } else {
     if (!input.name) throw new AppError('VALIDATION_FAILED', { fields: [{ path: 'name', issue: 'required for a new account' }] });
     const org = await db.tenant(orgId, (tx) => findOrganisation(tx, orgId));
