@@ -57,3 +57,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ HAVEN_TLS_CERT_FILE: path.join(dir, 'cert.pem') })).toThrow(/set together/);
   });
 });
+
+describe('the README configuration reference', () => {
+  it('documents every variable Haven reads, and no other', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { configVariables } = await import('./config.ts');
+    const readme = readFileSync(path.resolve(import.meta.dirname, '../../../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Learn more'));
+    const documented = new Set([...section.matchAll(/`((?:HAVEN_|DATABASE_URL|NODE_ENV)[A-Z_]*)`/g)].map((match) => match[1]));
+    expect([...documented].sort()).toEqual([...configVariables].sort());
+  });
+});

@@ -35,6 +35,9 @@ const EnvSchema = z.object({
 
 export type Env = Record<string, string | undefined>;
 
+/** Every environment variable Haven reads (the README documents each; a test checks). */
+export const configVariables = Object.keys(EnvSchema.shape);
+
 export interface Config {
   readonly mode: 'development' | 'production' | 'test';
   readonly host: string;
