@@ -9,6 +9,14 @@ import type { StaffRole } from '@haven/contracts';
  *  - member:   an active session with an organisation and an active membership in it.
  *  - roles:    member with one of these roles.
  */
+import type { Config } from '../config.ts';
+
+/**
+ * The per-address limit of routes that check a secret or send mail (sign-in, sign-up, unlock,
+ * reset, link confirmation), on top of the general one and the per-account lockout.
+ */
+export const strictRateLimit = (config: Config) => ({ rateLimit: { max: config.rateLimit.loginPerMinute, timeWindow: 60_000 } });
+
 export type Access =
   | { level: 'public' }
   | { level: 'locked' }

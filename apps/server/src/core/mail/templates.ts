@@ -84,6 +84,9 @@ const sessionNotes: Record<Locale, { all: string; others: string }> = {
 };
 export const sessionNote = (which: 'all' | 'others', locale: Locale): string => sessionNotes[locale][which];
 
+/** A time as mails show it: "2026-11-23 08:15" (UTC, said in the text). */
+export const utcMinute = (date: Date): string => date.toISOString().slice(0, 16).replace('T', ' ');
+
 const escapeHtml = (value: string): string =>
   value.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 

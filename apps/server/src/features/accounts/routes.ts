@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../core/context.ts';
-import { access } from '../../core/http/access.ts';
+import { access, strictRateLimit } from '../../core/http/access.ts';
 import { confirmEmailChange, getMe, updateMe } from './service.ts';
 
 const tags = ['profile'];
@@ -12,7 +12,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/me', { schema: { tags, summary: 'Who I am: account, organisation, session', response: { 200: Me } }, config: { access: access.account } }, async (request) => getMe(request.ctx));
   r.patch('/me', { schema: { tags, summary: 'Change my own data', body: UpdateMeRequest, response: { 200: Me } }, config: { access: access.account } }, async (request) => updateMe(request.ctx, request.body));
-  r.post('/me/email/confirm', { schema: { tags, summary: 'Confirm a new e-mail address with the link token', body: TokenRequest, response: { 200: z.object({ status: z.literal('email_changed') }) } }, config: { access: access.public, rateLimit: { max: services.config.rateLimit.loginPerMinute, timeWindow: 60_000 } } }, async (request) => {
+  r.post('/me/email/confirm', { schema: { tags, summary: 'Confirm a new e-mail address with the link token', body: TokenRequest, response: { 200: z.object({ status: z.literal('email_changed') }) } }, config: { access: access.public, ...strictRateLimit(services.config) } }, async (request) => {
     await confirmEmailChange(request.ctx, request.body);
     return { status: 'email_changed' as const };
   });

@@ -2,7 +2,7 @@ import type { Me } from '@haven/contracts';
 import { auditMeta, signedIn, type RequestContext } from '../../core/context.ts';
 import { AppError } from '../../core/errors.ts';
 import { sendAfterCommit, type OutgoingMail } from '../../core/mail/mailer.ts';
-import { maskEmail, renderMail } from '../../core/mail/templates.ts';
+import { maskEmail, renderMail, utcMinute } from '../../core/mail/templates.ts';
 import { consumeActionToken, issueActionToken, peekActionToken, voidActionTokens } from '../../core/security/action-tokens.ts';
 import { checkAccountPassword, reportLockout } from '../auth/password-check.ts';
 import { changeAccountAudited } from './account-audit.ts';
@@ -24,7 +24,7 @@ export interface ProfileChanges {
   currentPassword?: string | undefined;
 }
 
-const when = (date: Date) => date.toISOString().slice(0, 16).replace('T', ' ');
+const when = utcMinute;
 
 /**
  * Updates the signed-in person's own data. A new e-mail address needs the current password

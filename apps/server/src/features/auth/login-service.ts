@@ -27,10 +27,12 @@ export interface LoginResult {
  * timing tells whether an account exists (ASVS 6.3.8).
  */
 export async function login(ctx: RequestContext, input: { email: string; password: string; organisationId?: string | undefined }): Promise<LoginResult> {
-  const { db, hasher, clock, mailer, config } = ctx.services;
+  const { db, clock, mailer, config } = ctx.services;
   const account = await db.identity((tx) => findAccountByEmail(tx, input.email));
+  const recordFailure = (accountId: string | null, reason: LoginFailure) =>
+    changeAccountAudited(db, accountId, auditMeta(ctx), authEvent({ action: 'auth.login_failed', outcome: 'failed', reason }), async () => undefined);
   const fail = async (accountId: string | null, reason: LoginFailure): Promise<never> => {
-    await changeAccountAudited(db, accountId, auditMeta(ctx), authEvent({ action: 'auth.login_failed', outcome: 'failed', reason }), async () => undefined);
+    await recordFailure(accountId, reason);
     throw new AppError('AUTH_INVALID_CREDENTIALS', { internal: reason });
   };
   if (!account) {
@@ -51,13 +53,13 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
       return renderMail('verify_email', account.locale, account.email, { name: account.name, organisation: 'Haven' }, `${config.publicUrl}/verify-email#token=${link.token}`);
     });
     sendAfterCommit(mailer, ctx.log, [mail]);
-    await fail(account.id, 'email_not_verified').catch(() => undefined);
+    await recordFailure(account.id, 'email_not_verified');
     throw new AppError('AUTH_EMAIL_NOT_VERIFIED');
   }
 
   const memberships = await db.systemDb((tx) => activeMembershipsOfAccount(tx, account.id));
   if (memberships.length === 0) {
-    await fail(account.id, 'no_membership').catch(() => undefined);
+    await recordFailure(account.id, 'no_membership');
     throw new AppError('FORBIDDEN', { internal: 'no active membership' });
   }
   const chosen =

@@ -3,7 +3,7 @@ import { auditMeta, type RequestContext, type Services } from '../../core/contex
 import type { Tx } from '../../core/db/database.ts';
 import { accounts } from '../../core/db/schema.ts';
 import { sendAfterCommit } from '../../core/mail/mailer.ts';
-import { renderMail } from '../../core/mail/templates.ts';
+import { renderMail, utcMinute } from '../../core/mail/templates.ts';
 import { changeAccountAudited } from '../accounts/account-audit.ts';
 import type { AccountRow } from '../accounts/repository.ts';
 import { authEvent } from './audit.ts';
@@ -103,6 +103,6 @@ export async function reportLockout(ctx: RequestContext, account: AccountRow, ch
   const { db, mailer, config } = ctx.services;
   await changeAccountAudited(db, account.id, auditMeta(ctx), authEvent({ action: 'auth.login_locked', outcome: 'failed', reason: `locked until ${until.toISOString()}` }), async () => undefined);
   sendAfterCommit(mailer, ctx.log, [
-    renderMail('account_locked', account.locale, account.email, { name: account.name, until: until.toISOString().slice(0, 16).replace('T', ' ') }, `${config.publicUrl}/forgot-password`),
+    renderMail('account_locked', account.locale, account.email, { name: account.name, until: utcMinute(until) }, `${config.publicUrl}/forgot-password`),
   ]);
 }

@@ -1,7 +1,7 @@
 import { auditMeta, signedIn, type RequestContext } from '../../core/context.ts';
 import { AppError } from '../../core/errors.ts';
 import { sendAfterCommit } from '../../core/mail/mailer.ts';
-import { renderMail, sessionNote } from '../../core/mail/templates.ts';
+import { renderMail, sessionNote, utcMinute } from '../../core/mail/templates.ts';
 import { consumeActionToken, issueActionToken, peekActionToken, voidActionTokens } from '../../core/security/action-tokens.ts';
 import { changeAccountAudited } from '../accounts/account-audit.ts';
 import { assertPasswordAllowed, strictestPolicy } from '../accounts/password-policy.ts';
@@ -18,7 +18,7 @@ async function policyAndContext(ctx: RequestContext, account: AccountRow) {
   };
 }
 
-const when = (date: Date) => date.toISOString().slice(0, 16).replace('T', ' ');
+const when = utcMinute;
 
 /**
  * Starts a reset: the same 202 whether or not the address has an account. A new link voids the

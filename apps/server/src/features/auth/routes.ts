@@ -18,7 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../core/context.ts';
-import { access } from '../../core/http/access.ts';
+import { access, strictRateLimit } from '../../core/http/access.ts';
 import { clearSessionCookie, setSessionCookies } from '../sessions/cookies.ts';
 import { login, logout, selectOrganisation, unlockSession } from './login-service.ts';
 import { changePassword, confirmPasswordReset, requestPasswordReset } from './password-service.ts';
@@ -29,8 +29,7 @@ const tags = ['auth'];
 export function authRoutes(app: FastifyInstance, services: Services): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { config } = services;
-  // Per-IP limits on the endpoints that guess or send mail; the per-account lockout sits behind.
-  const strict = { rateLimit: { max: config.rateLimit.loginPerMinute, timeWindow: 60_000 } };
+  const strict = strictRateLimit(config);
 
   r.post('/signup', { schema: { tags, summary: 'Sign up a practice and its owner', body: SignupRequest, response: { 202: SignupResponse } }, config: { access: access.public, ...strict } }, async (request, reply) => {
     await signUp(request.ctx, request.body);

@@ -4,7 +4,7 @@ import { auditMeta, memberOf, type RequestContext } from '../../core/context.ts'
 import type { Tx } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
 import { sendAfterCommit } from '../../core/mail/mailer.ts';
-import { renderMail } from '../../core/mail/templates.ts';
+import { renderMail, utcMinute } from '../../core/mail/templates.ts';
 import { findAccountById } from '../accounts/repository.ts';
 import { findOrganisation } from '../organisations/repository.ts';
 import { sessionEvent } from '../sessions/audit.ts';
@@ -108,7 +108,7 @@ export async function endMemberSessions(ctx: RequestContext, input: { unverified
     const org = await findOrganisation(tx, actor.orgId);
     const notice =
       count > 0 && account && org
-        ? renderMail('sessions_ended_by_admin', account.locale, account.email, { name: account.name, organisation: org.name, when: now.toISOString().slice(0, 16).replace('T', ' ') })
+        ? renderMail('sessions_ended_by_admin', account.locale, account.email, { name: account.name, organisation: org.name, when: utcMinute(now) })
         : null;
     return { ended: count, mail: notice };
   });

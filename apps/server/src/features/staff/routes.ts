@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../core/context.ts';
-import { access } from '../../core/http/access.ts';
+import { access, strictRateLimit } from '../../core/http/access.ts';
 import { acceptInvitation, inviteStaff, listInvitations, previewInvitation, revokeInvitation } from './invitations-service.ts';
 import { changeRole, endMemberSessions, listStaff, setMemberActive } from './members-service.ts';
 
@@ -46,7 +46,7 @@ export function staffRoutes(app: FastifyInstance, services: Services): void {
     await revokeInvitation(request.ctx, { unverifiedInvitationId: request.params.id });
     return reply.status(204).send();
   });
-  const strict = { rateLimit: { max: services.config.rateLimit.loginPerMinute, timeWindow: 60_000 } };
+  const strict = strictRateLimit(services.config);
   r.post('/invitations/preview', { schema: { tags, summary: 'What an invitation link offers', body: TokenRequest, response: { 200: InvitationPreview } }, config: { access: access.public, ...strict } }, async (request) => previewInvitation(request.ctx, request.body));
   r.post('/invitations/accept', { schema: { tags, summary: 'Accept an invitation', body: AcceptInvitationRequest, response: { 200: z.object({ status: z.literal('accepted') }) } }, config: { access: access.public, ...strict } }, async (request) => {
     await acceptInvitation(request.ctx, request.body);
