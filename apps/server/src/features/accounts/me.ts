@@ -12,9 +12,12 @@ export interface SessionSummary {
 
 /** The signed-in person as the web app sees them: account, chosen organisation, choices, session. */
 export async function loadMe(services: Services, input: { accountId: string; orgId: string | null; session: SessionSummary }): Promise<Me> {
-  const account = await services.db.identity((tx) => findAccountById(tx, input.accountId));
+  // One transaction: the account (a global row) and its memberships across practices.
+  const { account, memberships } = await services.db.systemDb(async (tx) => ({
+    account: await findAccountById(tx, input.accountId),
+    memberships: await activeMembershipsOfAccount(tx, input.accountId),
+  }));
   if (!account) throw new Error('session without account');
-  const memberships = await services.db.systemDb((tx) => activeMembershipsOfAccount(tx, input.accountId));
   const current = memberships.find((m) => m.orgId === input.orgId) ?? null;
   return {
     account: {

@@ -2,6 +2,7 @@ import type { StaffRole } from '@haven/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appendAudit } from '../../core/audit/record.ts';
 import { auditMeta, type Principal, type RequestContext, type Services } from '../../core/context.ts';
+import { unsafeEnterTenant } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Access } from '../../core/http/access.ts';
 import { newToken, safeEqual, sha256 } from '../../core/security/tokens.ts';
@@ -25,19 +26,26 @@ const touchEveryMs = 5_000;
 
 type SessionState =
   | { state: 'none' }
-  | { state: 'locked' | 'active'; row: SessionRow; token: string };
+  | { state: 'locked' | 'active'; row: SessionRow; token: string; membership: { id: string; role: string } | undefined };
 
 /** Reads the session cookie and classifies the session at `now`, ending it if past its lifetime. */
 export async function readSession(services: Services, token: string | null, now: Date): Promise<SessionState> {
   if (!token) return { state: 'none' };
-  const row = await services.db.identity((tx) => findOpenSessionByToken(tx, token));
+  const found = await services.db.identity(async (tx) => {
+    const session = await findOpenSessionByToken(tx, token);
+    if (!session?.orgId) return { session, membership: undefined };
+    // The membership is read in the session's organisation, in the same transaction.
+    await unsafeEnterTenant(tx, session.orgId);
+    return { session, membership: await findActiveMembership(tx, session.accountId) };
+  });
+  const row = found.session;
   if (!row) return { state: 'none' };
   if (now >= row.absoluteExpiresAt) {
     await services.db.identity((tx) => endSession(tx, row.id, 'expired', now));
     return { state: 'none' };
   }
   const idleDeadline = row.lastActiveAt.getTime() + row.idleTimeoutSeconds * 1000;
-  return { state: now.getTime() >= idleDeadline ? 'locked' : 'active', row, token };
+  return { state: now.getTime() >= idleDeadline ? 'locked' : 'active', row, token, membership: found.membership };
 }
 
 /**
@@ -101,10 +109,8 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
     }
 
     let principal: Principal = { ...principalBase, orgId: null, role: null, membershipId: null };
-    if (row.orgId) {
-      const orgId = row.orgId;
-      const membership = await services.db.tenant(orgId, (tx) => findActiveMembership(tx, row.accountId));
-      if (membership) principal = { ...principal, orgId, role: membership.role as StaffRole, membershipId: membership.id };
+    if (row.orgId && session.membership) {
+      principal = { ...principal, orgId: row.orgId, role: session.membership.role as StaffRole, membershipId: session.membership.id };
     }
     request.ctx = { ...baseCtx, principal, sessionState: 'active', sessionToken: session.token };
 
