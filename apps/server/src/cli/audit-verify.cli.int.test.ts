@@ -40,6 +40,18 @@ describe.runIf(testEngine() === 'pglite')('haven audit verify (command line)', (
   }, 60_000);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+  it('migrates: an up-to-date database says so', () => {
+    const result = haven('migrate');
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('The database is up to date.');
+  }, 60_000);
+
+  it('lists the outbox (empty here: this setup mailed to memory)', () => {
+    const result = haven('outbox');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('is empty');
+  }, 60_000);
+
   it('seals, verifies a clean trail, then names the record someone changed', async () => {
     const seal = haven('audit', 'seal');
     expect(seal.status, seal.stderr).toBe(0);

@@ -1,10 +1,10 @@
-import { sql } from 'drizzle-orm';
 import { AuditSealer } from './audit/sealer.ts';
 import { AuditSigner } from './audit/signing-key.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Services } from './context.ts';
-import { openDatabase, queryRows, type Database } from './db/database.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { inspectServingRole } from './db/serving-role.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { PasswordHasher } from './security/password-hashing.ts';
@@ -21,6 +21,13 @@ export interface ServiceOverrides {
 /** Opens everything the server shares, from the validated configuration. */
 export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  if (!overrides.db && config.database.engine === 'postgres') {
+    // Migrate first (the owner creates haven_app), then judge the serving role.
+    const { migratePostgres } = await import('./db/migrate.ts');
+    const applied = await migratePostgres(config.database.migrationUrl ?? config.database.url);
+    if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+    await checkServingRole(config.database.url, config, logger);
+  }
   const db =
     overrides.db ??
     (config.database.engine === 'pglite'
@@ -29,10 +36,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
           engine: 'postgres',
           url: config.database.url,
           migrationUrl: config.database.migrationUrl,
-          migrate: true,
-          onMigrated: (names) => names.length && logger.info({ migrations: names }, 'migrations applied'),
         }));
-  if (db.engine === 'postgres') await checkServingRole(db, config, logger);
   let signer = overrides.signer;
   if (!signer) {
     const loaded = AuditSigner.loadOrCreate(config.audit.signingKeyFile, config.mode !== 'production');
@@ -56,20 +60,17 @@ export async function createServices(config: Config, overrides: ServiceOverrides
 
 /**
  * On PostgreSQL the server must connect as a role that is neither superuser nor owner of any
- * table, or row-level security would be a formality. Production refuses; development warns.
+ * table, or row-level security would be a formality: production refuses, development warns.
+ * A role that cannot act as haven_app cannot work at all and is refused everywhere.
  */
-async function checkServingRole(db: Database, config: Config, logger: Logger): Promise<void> {
-  const rows = await db.identity((tx) =>
-    queryRows<{ superuser: boolean; owned: number }>(
-      tx,
-      sql`select (select rolsuper or rolbypassrls from pg_roles where rolname = session_user) as superuser,
-                 (select count(*)::int from pg_tables where schemaname = 'public' and tableowner = session_user) as owned`,
-    ),
-  );
-  const row = rows[0];
-  if (row && (row.superuser || row.owned > 0)) {
-    const message = 'DATABASE_URL connects as a superuser or as the owner of the tables; serve as a separate role (see docs/operations.md) and migrate with HAVEN_MIGRATION_DATABASE_URL';
+async function checkServingRole(url: string, config: Config, logger: Logger): Promise<void> {
+  const report = await inspectServingRole(url);
+  if (report.superuserOrBypass || report.ownsTables) {
+    const message = `DATABASE_URL connects as "${report.role}", a superuser or the owner of the tables; serve as a separate role (see docs/operations.md) and migrate with HAVEN_MIGRATION_DATABASE_URL`;
     if (config.mode === 'production') throw new Error(message);
     logger.warn(message);
+  }
+  if (!report.canActAsRequestRole && !report.superuserOrBypass) {
+    throw new Error(`DATABASE_URL connects as "${report.role}", which may not act as haven_app: connect as haven_app or GRANT haven_app TO "${report.role}" (docs/operations.md)`);
   }
 }
