@@ -11,6 +11,7 @@ export const auditActions = [
   'auth.login_locked',
   'auth.logout',
   'auth.organisation_selected',
+  'auth.session_locked',
   'auth.session_unlocked',
   'auth.unlock_failed',
   'session.ended',

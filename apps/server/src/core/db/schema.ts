@@ -113,6 +113,8 @@ export const sessions = pgTable('sessions', {
   lastActiveAt: ts('last_active_at').notNull(),
   absoluteExpiresAt: ts('absolute_expires_at').notNull(),
   idleTimeoutSeconds: integer('idle_timeout_seconds').notNull(),
+  /** Set by "lock now"; cleared by unlock. Idle locking is derived from last_active_at. */
+  lockedAt: ts('locked_at'),
   endedAt: ts('ended_at'),
   endReason: text('end_reason'),
 });

@@ -26,6 +26,7 @@ export async function applyIdleTimeoutToOpenSessions(tx: Tx, orgId: string, seco
       and(
         eq(sessions.orgId, orgId),
         isNull(sessions.endedAt),
+        isNull(sessions.lockedAt),
         sql`${sessions.lastActiveAt} + make_interval(secs => ${sessions.idleTimeoutSeconds}) > ${now}`,
       ),
     );

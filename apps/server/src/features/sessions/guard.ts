@@ -7,7 +7,7 @@ import { AppError } from '../../core/errors.ts';
 import type { Access } from '../../core/http/access.ts';
 import { newToken, safeEqual, sha256 } from '../../core/security/tokens.ts';
 import { cookieNames, readCsrfCookie, readSessionToken, setCsrfCookie } from './cookies.ts';
-import { endSession, findActiveMembership, findOpenSessionByToken, touchSession, type SessionRow } from './repository.ts';
+import { endSession, findActiveMembership, findOpenSessionByToken, isLocked, touchSession, type SessionRow } from './repository.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -44,8 +44,7 @@ export async function readSession(services: Services, token: string | null, now:
     await services.db.identity((tx) => endSession(tx, row.id, 'expired', now));
     return { state: 'none' };
   }
-  const idleDeadline = row.lastActiveAt.getTime() + row.idleTimeoutSeconds * 1000;
-  return { state: now.getTime() >= idleDeadline ? 'locked' : 'active', row, token, membership: found.membership };
+  return { state: isLocked(row, now) ? 'locked' : 'active', row, token, membership: found.membership };
 }
 
 /**

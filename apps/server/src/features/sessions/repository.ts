@@ -62,6 +62,7 @@ export async function rotateSessionToken(
       tokenHash: sha256(issued.token),
       csrfHash: sha256(issued.csrfToken),
       lastActiveAt: changes.now,
+      lockedAt: null,
       ...(changes.orgId !== undefined ? { orgId: changes.orgId } : {}),
       ...(changes.idleTimeoutSeconds !== undefined ? { idleTimeoutSeconds: changes.idleTimeoutSeconds } : {}),
     })
@@ -79,9 +80,25 @@ export async function touchSession(tx: Tx, sessionId: string, now: Date): Promis
       and(
         eq(sessions.id, sessionId),
         isNull(sessions.endedAt),
+        isNull(sessions.lockedAt),
         sql`${sessions.lastActiveAt} + make_interval(secs => ${sessions.idleTimeoutSeconds}) > ${now}`,
       ),
     );
+}
+
+/** Locks an open session now ("lock now"); returns whether it was open and unlocked. */
+export async function lockSessionNow(tx: Tx, sessionId: string, now: Date): Promise<boolean> {
+  const locked = await tx
+    .update(sessions)
+    .set({ lockedAt: now })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.endedAt), isNull(sessions.lockedAt)))
+    .returning({ id: sessions.id });
+  return locked.length === 1;
+}
+
+/** Whether a session is locked at `now`: by "lock now", or by idleness. */
+export function isLocked(row: Pick<SessionRow, 'lockedAt' | 'lastActiveAt' | 'idleTimeoutSeconds'>, now: Date): boolean {
+  return row.lockedAt !== null || now.getTime() >= row.lastActiveAt.getTime() + row.idleTimeoutSeconds * 1000;
 }
 
 export async function endSession(tx: Tx, sessionId: string, reason: string, now: Date): Promise<boolean> {

@@ -4,7 +4,7 @@ import { auditMeta, signedIn, type RequestContext } from '../../core/context.ts'
 import { platformOrgId } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
 import { sessionEvent } from './audit.ts';
-import { endAccountSessions, endSession, listOpenSessions } from './repository.ts';
+import { endAccountSessions, endSession, isLocked, listOpenSessions, lockSessionNow } from './repository.ts';
 
 /** "Firefox 140 on Windows" from a user agent, for people to recognise their devices. */
 export function describeDevice(userAgent: string | null): string {
@@ -28,7 +28,7 @@ export async function listMySessions(ctx: RequestContext) {
       ip: row.ip,
       createdAt: row.createdAt.toISOString(),
       lastActiveAt: row.lastActiveAt.toISOString(),
-      state: now.getTime() >= row.lastActiveAt.getTime() + row.idleTimeoutSeconds * 1000 ? ('locked' as const) : ('active' as const),
+      state: isLocked(row, now) ? ('locked' as const) : ('active' as const),
     })),
   };
 }
@@ -53,5 +53,20 @@ export async function endMyOtherSessions(ctx: RequestContext): Promise<number> {
     const ended = await endAccountSessions(tx, principal.accountId, 'ended_by_user', now, { except: principal.sessionId });
     await appendAudit(tx, orgId, auditMeta(ctx, now), sessionEvent({ action: 'session.ended_others', outcome: 'success', resourceType: 'account', resourceId: principal.accountId, reason: `${ended} sessions` }));
     return ended;
+  });
+}
+
+/**
+ * Locks my session now, for someone leaving a shared desk: the page stays as it was under the
+ * lock screen and the password (not a new login) continues it.
+ */
+export async function lockMySession(ctx: RequestContext): Promise<void> {
+  const principal = signedIn(ctx);
+  const now = ctx.services.clock.now();
+  const orgId = principal.orgId ?? platformOrgId;
+  await ctx.services.db.tenant(orgId, async (tx) => {
+    if (await lockSessionNow(tx, principal.sessionId, now)) {
+      await appendAudit(tx, orgId, auditMeta(ctx, now), sessionEvent({ action: 'auth.session_locked', outcome: 'success', resourceType: 'session', resourceId: principal.sessionId }));
+    }
   });
 }

@@ -124,6 +124,33 @@ describe('sessions', () => {
     });
   });
 
+  describe('lock now', () => {
+    it('locks at once until the password unlocks it, and the sessions page shows it locked', async () => {
+      const org = await createTestOrganisation(h);
+      const agent = org.owner.agent;
+      expect((await agent.post('/api/v1/auth/lock')).status).toBe(204);
+      expectError(await agent.get('/api/v1/me'), 401, 'SESSION_LOCKED');
+      expect((await agent.get('/api/v1/auth/session')).body.state).toBe('locked');
+      // A heartbeat cannot undo it: only the password can.
+      expectError(await agent.post('/api/v1/auth/heartbeat'), 401, 'SESSION_LOCKED');
+      const other = await loginFrom(org.owner.email, org.owner.password);
+      const listed = await other.agent.get('/api/v1/sessions');
+      expect(listed.body.sessions.find((s: { current: boolean }) => !s.current).state).toBe('locked');
+      expect((await agent.post('/api/v1/auth/unlock', { password: org.owner.password })).status).toBe(200);
+      expect((await agent.get('/api/v1/me')).status).toBe(200);
+      const audit = await agent.get('/api/v1/audit-events?action=auth.session_locked');
+      expect(audit.body.events).toHaveLength(1);
+    });
+
+    it('is not undone by the practice raising its idle limit', async () => {
+      const org = await createTestOrganisation(h);
+      const practitioner = await addMember(h, org, 'practitioner');
+      expect((await practitioner.agent.post('/api/v1/auth/lock')).status).toBe(204);
+      expect((await org.owner.agent.put('/api/v1/organisation/security-policy', { password: { mode: 'nist', minLength: 12 }, idleTimeoutMinutes: 60 })).status).toBe(200);
+      expectError(await practitioner.agent.get('/api/v1/me'), 401, 'SESSION_LOCKED');
+    });
+  });
+
   describe('unlock', () => {
     async function lockedOrganisation(): Promise<TestOrganisation> {
       const org = await createTestOrganisation(h);
