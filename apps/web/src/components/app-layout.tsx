@@ -1,9 +1,11 @@
-import { AppShell, Badge, Box, Burger, Button, Container, Divider, Group, NavLink, ScrollArea, Stack, Text } from '@mantine/core';
+import { AppShell, Badge, Box, Burger, Button, Container, Divider, Group, NavLink, ScrollArea, Stack, Text, Tooltip } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { useDisclosure } from '@mantine/hooks';
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation } from 'react-router';
 import { isManagingRole } from '@haven/contracts';
+import { useDescribeError } from '../lib/errors';
 import { useMe, useSession } from '../session/session-provider';
 import {
   AuditIcon,
@@ -11,6 +13,7 @@ import {
   DevicesIcon,
   HavenMark,
   HomeIcon,
+  LockIcon,
   LogoutIcon,
   ShieldIcon,
   UserIcon,
@@ -84,7 +87,8 @@ export function AppLayout() {
       </a>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="sm" wrap="nowrap">
+          {/* The organisation name gives way (ellipsis) so the buttons stay in reach on a phone. */}
+          <Group gap="sm" wrap="nowrap" style={{ flex: '1 1 auto', minWidth: 0 }}>
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('shell.menu')} />
             <HavenMark />
             <Text fw={700} fz="lg" visibleFrom="xs">
@@ -95,7 +99,7 @@ export function AppLayout() {
               {me.organisation.name}
             </Text>
           </Group>
-          <Group gap="sm" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap" style={{ flex: 'none' }}>
             <Box visibleFrom="md">
               <LanguageSwitcher />
             </Box>
@@ -107,6 +111,7 @@ export function AppLayout() {
                 {t(`roles.${me.organisation.role}`)}
               </Text>
             </Stack>
+            <LockNowButton />
             <Button
               variant="default"
               size="sm"
@@ -153,5 +158,51 @@ export function AppLayout() {
         </Container>
       </AppShell.Main>
     </AppShell>
+  );
+}
+
+/**
+ * "Lock screen" for leaving the desk: the server locks the session, the lock screen covers the
+ * page at once, and the page stays as it was underneath until the password is entered. Below
+ * the `sm` breakpoint only the icon shows; the accessible name is the same at every size.
+ */
+function LockNowButton() {
+  const { t } = useTranslation();
+  const describeError = useDescribeError();
+  const { locked, lockNow } = useSession();
+  const [pending, setPending] = useState(false);
+
+  async function lock() {
+    if (pending) return;
+    setPending(true);
+    try {
+      await lockNow();
+    } catch (error) {
+      notifications.show({ color: 'red', title: t('shell.lockFailed'), message: describeError(error) });
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    // Not while locked: a tooltip left open would float above the lock screen.
+    <Tooltip label={t('shell.lockNowHint')} disabled={locked} multiline maw={260} withArrow openDelay={300}>
+      <Button
+        variant="default"
+        size="sm"
+        onClick={() => void lock()}
+        // No `loading`: it disables the button, which drops the focus that unlocking returns to.
+        aria-busy={pending || undefined}
+        aria-label={t('shell.lockNow')}
+        data-testid="lock-now"
+      >
+        <Group gap={6} wrap="nowrap">
+          <LockIcon size={16} />
+          <Box component="span" visibleFrom="sm">
+            {t('shell.lockNow')}
+          </Box>
+        </Group>
+      </Button>
+    </Tooltip>
   );
 }

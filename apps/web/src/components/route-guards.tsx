@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useLocation } from 'react-router';
 import { isManagingRole } from '@haven/contracts';
+import { OrganisationChoicePage } from '../features/auth/organisation-choice-page';
 import { useSession } from '../session/session-provider';
 import { ShieldIcon } from './icons';
 import { LoadingScreen } from './loading-screen';
@@ -16,7 +17,11 @@ export function RequireAuth({ children }: { children: ReactNode }) {
     return <Navigate to="/login" replace state={{ from: location.pathname, reason: endReason ?? undefined }} />;
   }
   if (!me) return <div className="public-page" />;
-  if (!me.organisation) return <Navigate to="/login" replace />;
+  if (!me.organisation) {
+    // Reloaded after the password, before choosing an organisation: choose here, then this page.
+    if (me.organisations.length > 0) return <OrganisationChoicePage me={me} />;
+    return <Navigate to="/login" replace />;
+  }
   return <>{children}</>;
 }
 
@@ -39,7 +44,11 @@ export function RequireManager({ children }: { children: ReactNode }) {
   );
 }
 
-/** Sign-in and sign-up make no sense when signed in: go home instead. */
+/**
+ * Sign-in and sign-up make no sense when signed in: go home instead (or back to the page that
+ * sent the user to sign in). A reload on the login page between the password and the choice of
+ * organisation shows that choice rather than an empty login form.
+ */
 export function AnonymousOnly({ children }: { children: ReactNode }) {
   const { status, me } = useSession();
   const location = useLocation();
@@ -48,5 +57,6 @@ export function AnonymousOnly({ children }: { children: ReactNode }) {
     const from = (location.state as { from?: unknown } | null)?.from;
     return <Navigate to={typeof from === 'string' && from.startsWith('/') ? from : '/'} replace />;
   }
+  if (status === 'authenticated' && me && me.organisations.length > 0) return <OrganisationChoicePage me={me} />;
   return <>{children}</>;
 }

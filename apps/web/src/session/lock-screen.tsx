@@ -15,7 +15,7 @@ import { PasswordField } from '../components/password-field';
  */
 export function LockScreen() {
   const { t } = useTranslation();
-  const { me, unlock, logout } = useSession();
+  const { me, lockedByUser, unlock, logout } = useSession();
   const [password, setPassword] = useState('');
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -23,9 +23,20 @@ export function LockScreen() {
   const titleId = useId();
   const descriptionId = useId();
 
+  // Focus moves to the password, and after unlocking back to where it was (the half-written
+  // note, or the "Lock screen" button), so work continues where it stopped.
+  // Read while rendering: by the time effects run, the page underneath is inert and has lost focus.
+  const [before] = useState(() => document.activeElement);
   useEffect(() => {
     inputRef.current?.focus();
-  }, []);
+    return () => {
+      if (!(before instanceof HTMLElement) || before === document.body) return;
+      // The page underneath is still inert in this commit; focus it once that is lifted.
+      requestAnimationFrame(() => {
+        if (before.isConnected && !before.closest('[inert]')) before.focus({ preventScroll: true });
+      });
+    };
+  }, [before]);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -82,8 +93,9 @@ export function LockScreen() {
                 </div>
               </Group>
               <Text size="sm" id={descriptionId}>
-                {/* After a reload there is no page underneath whose work could have been kept. */}
-                {me ? t('lock.description') : t('lock.descriptionNoPage')}
+                {/* After a reload there is no page underneath whose work could have been kept, and
+                    no knowing whether the lock came from idling or from "Lock screen". */}
+                {!me ? t('lock.descriptionNoPage') : lockedByUser ? t('lock.descriptionByUser') : t('lock.description')}
               </Text>
               <ErrorAlert error={error} />
               <PasswordField

@@ -45,6 +45,8 @@ export class SessionActivity {
   private warningPolled = false;
   private running = false;
   private locked = false;
+  /** Bumped on every lock/unlock, so that a poll answered across the change is not believed. */
+  private lockEpoch = 0;
 
   constructor(private readonly callbacks: SessionActivityCallbacks) {}
 
@@ -76,6 +78,7 @@ export class SessionActivity {
 
   /** While locked no heartbeats are sent and no warning shows; polling goes on. */
   setLocked(locked: boolean): void {
+    if (locked !== this.locked) this.lockEpoch += 1;
     this.locked = locked;
     if (locked) {
       if (this.trailingTimer) clearTimeout(this.trailingTimer);
@@ -97,9 +100,13 @@ export class SessionActivity {
     if (this.polling) return;
     this.polling = true;
     this.lastPollAt = Date.now();
+    const epoch = this.lockEpoch;
     try {
       const state = await api.get<SessionStateBody>('/auth/session');
       if (!this.running) return;
+      // Locked or unlocked here while the answer was on its way (e.g. "Lock screen" clicked):
+      // the answer describes the state before that, so an "active" must not undo a fresh lock.
+      if (epoch !== this.lockEpoch) return;
       if (state.idleTimeoutSeconds) this.idleTimeoutMs = state.idleTimeoutSeconds * 1000;
       if (state.state === 'active' && state.idleExpiresAt) {
         this.idleDeadline = this.toBrowserTime(state.idleExpiresAt);

@@ -2,7 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import type { Me } from '@haven/contracts';
-import { ApiError, api, onApiError } from '../lib/api';
+import { ApiError, api, isApiError, onApiError } from '../lib/api';
 import type { SessionStateBody } from '../lib/types';
 import { SessionActivity, type ServerSessionState } from './session-activity';
 
@@ -20,9 +20,15 @@ export type EndReason = 'expired' | 'signedOut';
 
 export interface SessionContextValue {
   status: SessionStatus;
-  /** Null while loading, when anonymous, or when a reload found the session already locked. */
+  /**
+   * Null while loading, when anonymous, or when a reload found the session already locked.
+   * With `organisation: null` (and `organisations` to choose from) when a reload came before
+   * the person chose the organisation to work in: the route guards then show that choice.
+   */
   me: Me | null;
   locked: boolean;
+  /** True when the person locked the screen themselves ("Lock screen"), false for the idle lock. */
+  lockedByUser: boolean;
   /** Seconds until the idle lock while the warning shows. */
   warningSeconds: number | null;
   /** Why the last session ended (shown on the login page the user is sent to). */
@@ -32,6 +38,8 @@ export interface SessionContextValue {
   /** After a change to the account (profile, e-mail). */
   setMe(me: Me): void;
   unlock(password: string): Promise<void>;
+  /** "Lock screen": the server locks the session, then the lock screen covers the page at once. */
+  lockNow(): Promise<void>;
   logout(): Promise<void>;
   /** Ask the server for the lock state now (e.g. after changing the idle timeout). */
   refreshSessionState(): void;
@@ -58,6 +66,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<SessionStatus>('loading');
   const [me, setMeState] = useState<Me | null>(null);
   const [locked, setLocked] = useState(false);
+  const [lockedByUser, setLockedByUser] = useState(false);
   const [warningSeconds, setWarningSeconds] = useState<number | null>(null);
   const [endReason, setEndReason] = useState<EndReason | null>(null);
 
@@ -65,6 +74,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   statusRef.current = status;
   const lockedRef = useRef(locked);
   lockedRef.current = locked;
+  const lockRequestedRef = useRef(false);
 
   const handleServerStateRef = useRef<(state: ServerSessionState) => void>(() => undefined);
   const activityRef = useRef<SessionActivity | null>(null);
@@ -73,10 +83,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     onWarning: (seconds) => setWarningSeconds(seconds),
   });
 
-  const lock = useCallback(() => {
+  const lock = useCallback((byUser = false) => {
     if (statusRef.current !== 'authenticated' || lockedRef.current) return;
     lockedRef.current = true;
     setLocked(true);
+    // A heartbeat sent by the very click on "Lock screen" may come back SESSION_LOCKED first.
+    setLockedByUser(byUser || lockRequestedRef.current);
     setWarningSeconds(null);
     activityRef.current?.setLocked(true);
   }, []);
@@ -109,7 +121,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const handleServerState = useCallback(
     (state: ServerSessionState) => {
       if (statusRef.current !== 'authenticated') return;
-      if (state === 'locked') lock();
+      if (state === 'locked') lock(false);
       else if (state === 'none') end('expired');
       else if (lockedRef.current) {
         // Unlocked in another tab: resume here too.
@@ -130,7 +142,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () =>
       onApiError((error, path) => {
         if (statusRef.current !== 'authenticated') return;
-        if (error.code === 'SESSION_LOCKED') lock();
+        if (error.code === 'SESSION_LOCKED') lock(false);
         else if (error.code === 'SESSION_EXPIRED') end('expired');
         else if (error.code === 'AUTH_REQUIRED' && !path.startsWith('/auth/login')) end('expired');
       }),
@@ -165,7 +177,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       try {
         const current = await api.get<Me>('/me');
         if (cancelled) return;
-        if (!current.organisation) {
+        // Signed in, but reloaded before choosing an organisation: the guards show the choice.
+        // With nothing to choose from, signing in again is all that is left.
+        if (!current.organisation && current.organisations.length === 0) {
           setStatus('anonymous');
           return;
         }
@@ -184,7 +198,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
           activityRef.current?.setLocked(true);
           return;
         }
-        // AUTH_ORGANISATION_REQUIRED after a reload mid-login, or anything else: sign in again.
+        // Anything else: sign in again.
         setStatus('anonymous');
       }
     })();
@@ -220,6 +234,23 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [queryClient],
   );
 
+  const lockNow = useCallback(async () => {
+    if (statusRef.current !== 'authenticated' || lockedRef.current) return;
+    // Locked on the server first: if that fails (offline), the error reaches the caller and the
+    // screen does not pretend to be locked while the session is still open.
+    lockRequestedRef.current = true;
+    try {
+      await api.post<void>('/auth/lock');
+    } catch (error) {
+      // Already locked or ended: the API error listener has shown the lock screen or the login.
+      if (isApiError(error, 'SESSION_LOCKED') || isApiError(error, 'SESSION_EXPIRED') || isApiError(error, 'AUTH_REQUIRED')) return;
+      throw error;
+    } finally {
+      lockRequestedRef.current = false;
+    }
+    lock(true);
+  }, [lock]);
+
   const logout = useCallback(async () => {
     try {
       await api.post<void>('/auth/logout');
@@ -235,8 +266,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const value = useMemo<SessionContextValue>(
-    () => ({ status, me, locked, warningSeconds, endReason, signedIn, setMe: setMeState, unlock, logout, refreshSessionState }),
-    [status, me, locked, warningSeconds, endReason, signedIn, unlock, logout, refreshSessionState],
+    () => ({ status, me, locked, lockedByUser, warningSeconds, endReason, signedIn, setMe: setMeState, unlock, lockNow, logout, refreshSessionState }),
+    [status, me, locked, lockedByUser, warningSeconds, endReason, signedIn, unlock, lockNow, logout, refreshSessionState],
   );
 
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

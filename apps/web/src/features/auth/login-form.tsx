@@ -1,14 +1,15 @@
-import { Alert, Anchor, Badge, Button, Group, Stack, Text, TextInput, UnstyledButton } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Stack, TextInput } from '@mantine/core';
 import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { LoginRequest, type Me } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
-import { BuildingIcon, MailIcon } from '../../components/icons';
+import { MailIcon } from '../../components/icons';
 import { api, isApiError } from '../../lib/api';
 import { focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/errors';
 import type { LoginResponseBody, OrganisationChoiceItem } from '../../lib/types';
 import { PasswordField } from '../../components/password-field';
+import { OrganisationChoice } from './organisation-choice';
 
 interface Props {
   initialEmail?: string;
@@ -27,7 +28,6 @@ export function LoginForm({ initialEmail = '', onAuthenticated }: Props) {
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
   const [choices, setChoices] = useState<OrganisationChoiceItem[] | null>(null);
-  const [choosing, setChoosing] = useState<string | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -58,54 +58,17 @@ export function LoginForm({ initialEmail = '', onAuthenticated }: Props) {
     }
   }
 
-  async function choose(organisationId: string) {
-    setChoosing(organisationId);
-    setError(null);
-    try {
-      const result = await api.post<{ me: Me }>('/auth/select-organisation', { organisationId });
-      onAuthenticated(result.me);
-    } catch (caught) {
-      setError(caught);
-      setChoosing(null);
-    }
-  }
-
   if (choices) {
     return (
-      <Stack gap="md" data-testid="organisation-choice">
-        <div>
-          <Text fw={600} fz="lg" component="h2">
-            {t('login.chooseTitle')}
-          </Text>
-          <Text size="sm" c="dimmed">
-            {t('login.chooseDescription')}
-          </Text>
-        </div>
-        <ErrorAlert error={error} />
-        <Stack gap="xs">
-          {choices.map((choice) => (
-            <UnstyledButton
-              key={choice.id}
-              className="org-choice"
-              data-testid="org-choice"
-              onClick={() => void choose(choice.id)}
-              disabled={choosing !== null}
-              aria-busy={choosing === choice.id}
-            >
-              <Group justify="space-between" wrap="nowrap">
-                <Group gap="sm" wrap="nowrap">
-                  <BuildingIcon />
-                  <Text fw={500}>{choice.name}</Text>
-                </Group>
-                <Badge variant="light">{t(`roles.${choice.role}`)}</Badge>
-              </Group>
-            </UnstyledButton>
-          ))}
-        </Stack>
-        <Anchor component="button" type="button" size="sm" onClick={() => setChoices(null)}>
-          {t('login.backToSignIn')}
-        </Anchor>
-      </Stack>
+      <OrganisationChoice
+        choices={choices}
+        onChosen={onAuthenticated}
+        footer={
+          <Anchor component="button" type="button" size="sm" onClick={() => setChoices(null)}>
+            {t('login.backToSignIn')}
+          </Anchor>
+        }
+      />
     );
   }
 

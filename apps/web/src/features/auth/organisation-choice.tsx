@@ -1,0 +1,76 @@
+import { Badge, Group, Stack, Text, UnstyledButton } from '@mantine/core';
+import { useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Me } from '@haven/contracts';
+import { ErrorAlert } from '../../components/error-alert';
+import { BuildingIcon } from '../../components/icons';
+import { api } from '../../lib/api';
+import type { OrganisationChoiceItem } from '../../lib/types';
+
+interface Props {
+  choices: readonly OrganisationChoiceItem[];
+  /** After `POST /auth/select-organisation` answered: the session now works in that organisation. */
+  onChosen(me: Me): void;
+  /** Shown under the title, e.g. who is signed in. */
+  note?: ReactNode;
+  /** The way out: "sign in with another account" or "sign out". */
+  footer: ReactNode;
+}
+
+/**
+ * The choice of organisation for people who belong to more than one: right after the password
+ * (login form) and after a reload before choosing (route guards). One button per organisation.
+ */
+export function OrganisationChoice({ choices, onChosen, note, footer }: Props) {
+  const { t } = useTranslation();
+  const [error, setError] = useState<unknown>(null);
+  const [choosing, setChoosing] = useState<string | null>(null);
+
+  async function choose(organisationId: string) {
+    setChoosing(organisationId);
+    setError(null);
+    try {
+      const result = await api.post<{ me: Me }>('/auth/select-organisation', { organisationId });
+      onChosen(result.me);
+    } catch (caught) {
+      setError(caught);
+      setChoosing(null);
+    }
+  }
+
+  return (
+    <Stack gap="md" data-testid="organisation-choice">
+      <div>
+        <Text fw={600} fz="lg" component="h2">
+          {t('login.chooseTitle')}
+        </Text>
+        <Text size="sm" c="dimmed">
+          {t('login.chooseDescription')}
+        </Text>
+        {note}
+      </div>
+      <ErrorAlert error={error} />
+      <Stack gap="xs">
+        {choices.map((choice) => (
+          <UnstyledButton
+            key={choice.id}
+            className="org-choice"
+            data-testid="org-choice"
+            onClick={() => void choose(choice.id)}
+            disabled={choosing !== null}
+            aria-busy={choosing === choice.id}
+          >
+            <Group justify="space-between" wrap="nowrap">
+              <Group gap="sm" wrap="nowrap">
+                <BuildingIcon />
+                <Text fw={500}>{choice.name}</Text>
+              </Group>
+              <Badge variant="light">{t(`roles.${choice.role}`)}</Badge>
+            </Group>
+          </UnstyledButton>
+        ))}
+      </Stack>
+      {footer}
+    </Stack>
+  );
+}
