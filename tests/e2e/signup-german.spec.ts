@@ -17,7 +17,8 @@ before(async () => {
 after(() => browser.close());
 
 test('signs up, verifies and signs in entirely in German', async () => {
-  const context = await browser.newContext({ locale: 'en-GB' });
+  // A tablet-sized window: German compound words must wrap, not spill out of cards.
+  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 900, height: 1000 } });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   await page.goto(`${baseUrl}/signup`);
@@ -57,6 +58,8 @@ test('signs up, verifies and signs in entirely in German', async () => {
   await page.getByTestId('current-user').waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
   assert.ok(await page.getByRole('link', { name: de('nav.sessions') }).first().isVisible(), 'navigation is in German');
+  const spilling = await page.locator('.mantine-Card-root, .shortcut').evaluateAll((cards) => cards.filter((card) => card.scrollWidth > card.clientWidth + 1).length);
+  assert.equal(spilling, 0, 'no card content spills out at tablet width');
   await shot(page, 'de-02-home');
   await context.close();
 });

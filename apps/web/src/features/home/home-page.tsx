@@ -72,7 +72,7 @@ function Shortcut({ to, icon, title, text }: { to: string; icon: ReactNode; titl
         <ThemeIcon variant="light" size={36} radius="md">
           {icon}
         </ThemeIcon>
-        <div>
+        <div className="shortcut-text">
           <Text fw={600}>{title}</Text>
           <Text size="sm" c="dimmed">
             {text}
