@@ -168,6 +168,39 @@ export const auditCheckpoints = pgTable(
   (t) => [primaryKey({ columns: [t.orgId, t.seq] })],
 );
 
+export const platformKeys = pgTable('platform_keys', {
+  version: integer('version').primaryKey(),
+  wrappedKey: bytea('wrapped_key').notNull(),
+  createdAt: ts('created_at').notNull(),
+  retiredAt: ts('retired_at'),
+});
+
+export const orgKeys = pgTable(
+  'org_keys',
+  {
+    orgId: uuid('org_id').notNull(),
+    version: integer('version').notNull(),
+    wrappedKey: bytea('wrapped_key'),
+    createdAt: ts('created_at').notNull(),
+    retiredAt: ts('retired_at'),
+    shreddedAt: ts('shredded_at'),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.version] })],
+);
+
+export const patientKeys = pgTable(
+  'patient_keys',
+  {
+    orgId: uuid('org_id').notNull(),
+    patientId: uuid('patient_id').notNull(),
+    wrappedKey: bytea('wrapped_key'),
+    orgKeyVersion: integer('org_key_version').notNull(),
+    createdAt: ts('created_at').notNull(),
+    shreddedAt: ts('shredded_at'),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.patientId] })],
+);
+
 export const schema = {
   accounts,
   organisations,
@@ -178,4 +211,7 @@ export const schema = {
   auditEvents,
   auditChain,
   auditCheckpoints,
+  platformKeys,
+  orgKeys,
+  patientKeys,
 };

@@ -1,0 +1,211 @@
+import { hkdfSync, randomBytes } from 'node:crypto';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import type { Clock } from '../clock.ts';
+import type { Database, Tx } from '../db/database.ts';
+import { orgKeys, patientKeys, platformKeys } from '../db/schema.ts';
+import { keyBytes, open, seal, type KeyRef } from './aead.ts';
+import type { MasterKeyProvider } from './key-provider.ts';
+
+/** The keys a scope (the platform, or one organisation) encrypts and indexes with. */
+export interface ScopeKeys {
+  /** Recorded in every value sealed with `dataKey`. */
+  ref: KeyRef;
+  dataKey: Buffer;
+  blindIndexKey: Buffer;
+}
+
+export class KeyShreddedError extends Error {
+  override name = 'KeyShreddedError';
+  constructor() {
+    super('the key was shredded: this data is erased');
+  }
+}
+export class KeyMissingError extends Error {
+  override name = 'KeyMissingError';
+  constructor(what: string) {
+    super(`no ${what} key`);
+  }
+}
+
+/**
+ * Separate keys for separate jobs, derived from one root per scope with HKDF-SHA-256: data
+ * encryption and blind indexing never share a key, and each scope's keys say nothing about another's.
+ */
+function derive(root: Buffer, scope: string, version: number): { dataKey: Buffer; blindIndexKey: Buffer } {
+  const salt = Buffer.from(`haven:${scope}:v${version}`);
+  return {
+    dataKey: Buffer.from(hkdfSync('sha256', root, salt, 'haven data encryption key v1', keyBytes)),
+    blindIndexKey: Buffer.from(hkdfSync('sha256', root, salt, 'haven blind index key v1', keyBytes)),
+  };
+}
+
+/**
+ * Unwrapped keys live in memory only, in this cache, for a limited time ("unlocked for the
+ * duration of the session"); evicted keys are overwritten with zeros. Never logged. Callers get
+ * copies: zeroing on eviction must never pull a key out from under a request still using it
+ * (it would go on encrypting under an all-zero key).
+ */
+class KeyCache {
+  readonly #entries = new Map<string, { value: Buffer[]; expiresAt: number }>();
+  constructor(
+    private readonly clock: Clock,
+    private readonly ttlMs: number,
+  ) {}
+
+  get(id: string): Buffer[] | undefined {
+    const entry = this.#entries.get(id);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.clock.now().getTime()) {
+      this.evict(id);
+      return undefined;
+    }
+    return entry.value.map((key) => Buffer.from(key));
+  }
+
+  set(id: string, value: Buffer[]): void {
+    this.evict(id);
+    this.#entries.set(id, { value: value.map((key) => Buffer.from(key)), expiresAt: this.clock.now().getTime() + this.ttlMs });
+  }
+
+  evict(id: string): void {
+    const entry = this.#entries.get(id);
+    if (entry) for (const key of entry.value) key.fill(0);
+    this.#entries.delete(id);
+  }
+
+  clear(): void {
+    for (const id of [...this.#entries.keys()]) this.evict(id);
+  }
+}
+
+export const orgKeyId = (orgId: string) => `org:${orgId}`;
+const orgIdentity = (orgId: string, version: number) => `org:${orgId}:v${version}`;
+const patientIdentity = (orgId: string, patientId: string) => `patient-key:${orgId}:${patientId}`;
+
+/**
+ * The key hierarchy below the master key: the platform key (global identity data), one
+ * versioned key per organisation, one key per patient wrapped by its organisation's key.
+ * Transactions come from the caller, so key creation commits with what it protects.
+ */
+export class KeyRing {
+  readonly #cache: KeyCache;
+
+  constructor(
+    private readonly master: MasterKeyProvider,
+    clock: Clock,
+    options: { cacheTtlMs?: number } = {},
+  ) {
+    this.#cache = new KeyCache(clock, options.cacheTtlMs ?? 5 * 60_000);
+  }
+
+  /** Forgets every unwrapped key (tests, rotation, shutdown). */
+  forgetAll(): void {
+    this.#cache.clear();
+  }
+
+  // ---- platform ----
+
+  /** Creates platform key version 1 if there is none (at start; idempotent across processes). */
+  async ensurePlatformKey(db: Database, now: Date): Promise<void> {
+    const wrapped = await this.master.wrapKey(randomBytes(keyBytes), 'platform:v1');
+    await db.identity((tx) => tx.insert(platformKeys).values({ version: 1, wrappedKey: wrapped, createdAt: now }).onConflictDoNothing());
+  }
+
+  async platformKeys(tx: Tx, version?: number): Promise<ScopeKeys> {
+    const cached = this.#cache.get(`platform:${version ?? 'current'}`);
+    if (cached) return { ref: { keyId: 'platform', version: cached[2]!.readUInt32BE(0) }, dataKey: cached[0]!, blindIndexKey: cached[1]! };
+    const [row] = await tx
+      .select()
+      .from(platformKeys)
+      .where(version ? eq(platformKeys.version, version) : isNull(platformKeys.retiredAt))
+      .orderBy(desc(platformKeys.version))
+      .limit(1);
+    if (!row) throw new KeyMissingError('platform');
+    const root = await this.master.unwrapKey(row.wrappedKey, `platform:v${row.version}`);
+    const derived = derive(root, 'platform', row.version);
+    root.fill(0);
+    const versionBytes = Buffer.alloc(4);
+    versionBytes.writeUInt32BE(row.version);
+    this.#cache.set(`platform:${version ?? 'current'}`, [derived.dataKey, derived.blindIndexKey, versionBytes]);
+    return { ref: { keyId: 'platform', version: row.version }, ...derived };
+  }
+
+  // ---- organisations ----
+
+  /** Creates version 1 of an organisation's key, in the transaction that creates the organisation. */
+  async createOrganisationKey(tx: Tx, orgId: string, now: Date): Promise<void> {
+    const wrapped = await this.master.wrapKey(randomBytes(keyBytes), orgIdentity(orgId, 1));
+    await tx.insert(orgKeys).values({ orgId, version: 1, wrappedKey: wrapped, createdAt: now });
+  }
+
+  /** The organisation's current keys (or a given version's, to read older values). */
+  async organisationKeys(tx: Tx, orgId: string, version?: number): Promise<ScopeKeys> {
+    const root = await this.#organisationRoot(tx, orgId, version);
+    const cacheId = `org-derived:${orgId}:${root.version}`;
+    const cached = this.#cache.get(cacheId);
+    if (cached) return { ref: { keyId: orgKeyId(orgId), version: root.version }, dataKey: cached[0]!, blindIndexKey: cached[1]! };
+    const derived = derive(root.key, orgKeyId(orgId), root.version);
+    this.#cache.set(cacheId, [derived.dataKey, derived.blindIndexKey]);
+    return { ref: { keyId: orgKeyId(orgId), version: root.version }, ...derived };
+  }
+
+  async #organisationRoot(tx: Tx, orgId: string, version?: number): Promise<{ key: Buffer; version: number }> {
+    const [row] = await tx
+      .select()
+      .from(orgKeys)
+      .where(and(eq(orgKeys.orgId, orgId), version ? eq(orgKeys.version, version) : isNull(orgKeys.retiredAt)))
+      .orderBy(desc(orgKeys.version))
+      .limit(1);
+    if (!row) throw new KeyMissingError('organisation');
+    if (!row.wrappedKey) throw new KeyShreddedError();
+    const cacheId = `org-root:${orgId}:${row.version}`;
+    const cached = this.#cache.get(cacheId);
+    if (cached) return { key: cached[0]!, version: row.version };
+    const key = await this.master.unwrapKey(row.wrappedKey, orgIdentity(orgId, row.version));
+    this.#cache.set(cacheId, [key]);
+    return { key, version: row.version };
+  }
+
+  // ---- patients ----
+
+  /** Creates a patient's own key, wrapped by the organisation's current key. */
+  async createPatientKey(tx: Tx, orgId: string, patientId: string, now: Date): Promise<void> {
+    const root = await this.#organisationRoot(tx, orgId);
+    const raw = randomBytes(keyBytes);
+    const wrapped = seal(root.key, { keyId: orgKeyId(orgId), version: root.version }, raw, patientIdentity(orgId, patientId));
+    raw.fill(0);
+    await tx.insert(patientKeys).values({ orgId, patientId, wrappedKey: wrapped, orgKeyVersion: root.version, createdAt: now });
+  }
+
+  async patientKey(tx: Tx, orgId: string, patientId: string): Promise<{ ref: KeyRef; key: Buffer }> {
+    const ref = { keyId: `patient:${patientId}`, version: 1 };
+    const cached = this.#cache.get(`patient:${orgId}:${patientId}`);
+    if (cached) return { ref, key: cached[0]! };
+    const [row] = await tx
+      .select()
+      .from(patientKeys)
+      .where(and(eq(patientKeys.orgId, orgId), eq(patientKeys.patientId, patientId)))
+      .limit(1);
+    if (!row) throw new KeyMissingError('patient');
+    if (!row.wrappedKey) throw new KeyShreddedError();
+    const root = await this.#organisationRoot(tx, orgId, row.orgKeyVersion);
+    const key = open(root.key, { keyId: orgKeyId(orgId), version: row.orgKeyVersion }, row.wrappedKey, patientIdentity(orgId, patientId));
+    this.#cache.set(`patient:${orgId}:${patientId}`, [key]);
+    return { ref, key };
+  }
+
+  /**
+   * Destroys a patient's key: its wrapped form is overwritten in the database and the unwrapped
+   * copy leaves the cache. Everything sealed with it is unreadable from then on, backups included
+   * once the erasure ledger re-applies it after a restore.
+   */
+  async shredPatientKey(tx: Tx, orgId: string, patientId: string, now: Date): Promise<boolean> {
+    const rows = await tx
+      .update(patientKeys)
+      .set({ wrappedKey: sql`NULL`, shreddedAt: now })
+      .where(and(eq(patientKeys.orgId, orgId), eq(patientKeys.patientId, patientId), isNull(patientKeys.shreddedAt)))
+      .returning({ patientId: patientKeys.patientId });
+    this.#cache.evict(`patient:${orgId}:${patientId}`);
+    return rows.length === 1;
+  }
+}
