@@ -34,6 +34,7 @@ describe('configuration', () => {
     expect(message).toContain('needs TLS');
     expect(message).toContain('https://');
     expect(message).toContain('HAVEN_AUDIT_SIGNING_KEY_FILE');
+    expect(message).toContain('HAVEN_MASTER_KEY');
   });
 
   it('accepts production behind a TLS-terminating proxy and then marks cookies secure', () => {
@@ -42,6 +43,7 @@ describe('configuration', () => {
       HAVEN_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
       HAVEN_PUBLIC_URL: 'https://praxis.example.org',
       HAVEN_AUDIT_SIGNING_KEY_FILE: '/etc/haven/audit.key',
+      HAVEN_MASTER_KEY_FILE: '/etc/haven/master.key',
     });
     expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
     expect(config.https).toBe(true);

@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   HAVEN_MAIL_FROM: z.string().default('Haven <no-reply@haven.localhost>'),
   HAVEN_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HAVEN_AUDIT_SIGNING_KEY_FILE: z.string().optional(),
+  HAVEN_MASTER_KEY: z.string().optional(),
+  HAVEN_MASTER_KEY_FILE: z.string().optional(),
   HAVEN_AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   HAVEN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(10).max(100_000).default(600),
   HAVEN_LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
@@ -54,6 +56,8 @@ export interface Config {
   readonly mail: { readonly smtpUrl: string | null; readonly from: string; readonly outboxDir: string };
   readonly logLevel: string;
   readonly audit: { readonly signingKeyFile: string; readonly sealIntervalMs: number };
+  /** The master key: from the environment (never logged) or a file; created only outside production. */
+  readonly masterKey: { readonly value: string | undefined; readonly file: string };
   readonly rateLimit: { readonly perMinute: number; readonly loginPerMinute: number };
   readonly session: { readonly absoluteHours: number };
   readonly bodyLimitBytes: number;
@@ -106,6 +110,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     }
     if (!publicUrl.startsWith('https://')) problems.push('production mode needs an https:// HAVEN_PUBLIC_URL');
     if (!e.HAVEN_AUDIT_SIGNING_KEY_FILE) problems.push('production mode needs HAVEN_AUDIT_SIGNING_KEY_FILE (an explicit audit signing key)');
+    if (!e.HAVEN_MASTER_KEY && !e.HAVEN_MASTER_KEY_FILE) problems.push('production mode needs an explicit master key: HAVEN_MASTER_KEY or HAVEN_MASTER_KEY_FILE');
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 
@@ -127,6 +132,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       signingKeyFile: e.HAVEN_AUDIT_SIGNING_KEY_FILE ?? path.join(dataDir, 'keys', 'audit-signing.key'),
       sealIntervalMs: e.HAVEN_AUDIT_SEAL_INTERVAL_MS,
     },
+    masterKey: { value: e.HAVEN_MASTER_KEY, file: e.HAVEN_MASTER_KEY_FILE ?? path.join(dataDir, 'keys', 'master.key') },
     rateLimit: { perMinute: e.HAVEN_RATE_LIMIT_PER_MINUTE, loginPerMinute: e.HAVEN_LOGIN_RATE_LIMIT_PER_MINUTE },
     session: { absoluteHours: e.HAVEN_SESSION_ABSOLUTE_HOURS },
     bodyLimitBytes: e.HAVEN_BODY_LIMIT_BYTES,

@@ -1,5 +1,7 @@
 import { AuditSealer } from './audit/sealer.ts';
 import { AuditSigner } from './audit/signing-key.ts';
+import { LocalMasterKeyProvider, type MasterKeyProvider } from './crypto/key-provider.ts';
+import { KeyRing } from './crypto/key-ring.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Services } from './context.ts';
@@ -16,6 +18,7 @@ export interface ServiceOverrides {
   logger?: Logger;
   signer?: AuditSigner;
   hasher?: PasswordHasher;
+  masterKeys?: MasterKeyProvider;
 }
 
 /** Opens everything the server shares, from the validated configuration. */
@@ -45,7 +48,17 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     }
     signer = loaded.signer;
   }
+  let masterKeys = overrides.masterKeys;
+  if (!masterKeys) {
+    const loaded = LocalMasterKeyProvider.load({ envValue: config.masterKey.value, file: config.masterKey.file, createIfMissing: config.mode !== 'production' });
+    if (loaded.created) {
+      logger.warn({ file: config.masterKey.file }, 'CREATED A NEW MASTER KEY. Without it no encrypted data can ever be read: back it up apart from the database and its backups.');
+    }
+    masterKeys = loaded.provider;
+  }
   const clock = overrides.clock ?? systemClock;
+  const keys = new KeyRing(masterKeys, clock);
+  await keys.ensurePlatformKey(db, clock.now());
   return {
     config,
     db,
@@ -55,6 +68,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     mailer: overrides.mailer ?? createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, outboxDir: config.mail.outboxDir, logger }),
     hasher: overrides.hasher ?? new PasswordHasher(),
     sealer: new AuditSealer(db, signer, clock, logger),
+    keys,
   };
 }
 

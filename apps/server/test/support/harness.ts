@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.ts';
+import { randomBytes } from 'node:crypto';
 import { AuditSigner } from '../../src/core/audit/signing-key.ts';
+import { LocalMasterKeyProvider } from '../../src/core/crypto/key-provider.ts';
 import { ManualClock } from '../../src/core/clock.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
 import type { Services } from '../../src/core/context.ts';
@@ -37,6 +39,8 @@ export const testEngine = (): 'pglite' | 'postgres' => inject('engine');
 
 /** One audit signing key per worker too: any harness's sealer may seal any test's records. */
 const sharedSigner = AuditSigner.generate();
+/** And one master key: every harness must be able to open every test's keys. */
+export const sharedMasterKeys = LocalMasterKeyProvider.fromKeys(new Map([[1, randomBytes(32)]]), 'test');
 
 /** `logger` replaces the default (silent unless HAVEN_TEST_LOG_LEVEL) one, e.g. to capture log lines. */
 export async function createHarness(options: { env?: Record<string, string>; start?: Date; logger?: Logger } = {}): Promise<TestHarness> {
@@ -58,6 +62,7 @@ export async function createHarness(options: { env?: Record<string, string>; sta
     clock,
     mailer,
     signer: sharedSigner,
+    masterKeys: sharedMasterKeys,
     logger: options.logger ?? createLogger(config.logLevel),
   });
   const app = await buildApp(services);

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestOrganisation, type TestOrganisation } from '../../../test/support/fixtures.ts';
-import { createHarness, type TestHarness } from '../../../test/support/harness.ts';
+import { createHarness, sharedMasterKeys, type TestHarness } from '../../../test/support/harness.ts';
 import { orgKeys, patientKeys } from '../db/schema.ts';
 import { open, seal } from './aead.ts';
 import { LocalMasterKeyProvider } from './key-provider.ts';
@@ -15,10 +15,10 @@ describe('the key ring', () => {
   let org: TestOrganisation;
   beforeAll(async () => {
     h = await createHarness();
-    master = LocalMasterKeyProvider.fromKeys(new Map([[1, randomBytes(32)]]));
+    // Sign-up created the practice's key under the harness's master key.
+    master = sharedMasterKeys;
     ring = new KeyRing(master, h.clock, { cacheTtlMs: 60_000 });
     org = await createTestOrganisation(h);
-    await h.db.tenant(org.orgId, (tx) => ring.createOrganisationKey(tx, org.orgId, h.clock.now()));
   });
   afterAll(() => h.close());
 

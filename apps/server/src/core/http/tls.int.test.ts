@@ -9,7 +9,7 @@ import { buildApp } from '../../app.ts';
 import { loadConfig } from '../config.ts';
 import { MemoryMailer } from '../mail/mailer.ts';
 import { createServices } from '../services.ts';
-import { sharedDatabase } from '../../../test/support/harness.ts';
+import { sharedDatabase, sharedMasterKeys } from '../../../test/support/harness.ts';
 import type { FastifyInstance } from 'fastify';
 
 /** Haven serving HTTPS itself with a certificate and key, as an operator would configure it. */
@@ -29,7 +29,7 @@ describe('HTTPS', () => {
       HAVEN_LOG_LEVEL: 'silent',
       HAVEN_SERVE_WEB: 'false',
     });
-    const services = await createServices(config, { db: await sharedDatabase(), mailer: new MemoryMailer() });
+    const services = await createServices(config, { db: await sharedDatabase(), mailer: new MemoryMailer(), masterKeys: sharedMasterKeys });
     app = await buildApp(services);
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as AddressInfo).port;

@@ -74,6 +74,8 @@ export async function signUp(ctx: RequestContext, input: SignupRequest): Promise
       updatedAt: now,
     });
     await tx.insert(memberships).values({ orgId, id: newId(), accountId, role: 'owner', status: 'active', createdAt: now });
+    // The practice's own key, created with it (docs/encryption.md).
+    await ctx.services.keys.createOrganisationKey(tx, orgId, now);
     await appendAudit(tx, orgId, { ...auditMeta(ctx, now), actorAccountId: accountId, actorRole: 'owner' }, authEvent({
       action: 'org.signed_up',
       outcome: 'success',
