@@ -31,6 +31,9 @@ export const auditActions = [
   'member.reactivated',
   'policy.changed',
   'audit.read',
+  'keys.master_rotated',
+  'keys.org_rotated',
+  'keys.patient_shredded',
   'access.denied',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
