@@ -7,6 +7,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Logger } from './logger.ts';
+import type { ErasureLedgerFile } from './crypto/erasure.ts';
 import type { KeyRing } from './crypto/key-ring.ts';
 import type { Mailer } from './mail/mailer.ts';
 import type { PasswordHasher } from './security/password-hashing.ts';
@@ -23,6 +24,8 @@ export interface Services {
   readonly sealer: AuditSealer;
   /** The key hierarchy below the master key (docs/encryption.md). */
   readonly keys: KeyRing;
+  /** The erasure ledger file (outside database backups). */
+  readonly erasureLedger: ErasureLedgerFile;
 }
 
 /** The signed-in party of a request, as the session and a fresh membership lookup say. */

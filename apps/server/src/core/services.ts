@@ -1,7 +1,9 @@
 import { AuditSealer } from './audit/sealer.ts';
 import { AuditSigner } from './audit/signing-key.ts';
 import { LocalMasterKeyProvider, type MasterKeyProvider } from './crypto/key-provider.ts';
+import { ErasureLedgerFile } from './crypto/erasure.ts';
 import { KeyRing } from './crypto/key-ring.ts';
+import path from 'node:path';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Services } from './context.ts';
@@ -69,6 +71,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     hasher: overrides.hasher ?? new PasswordHasher(),
     sealer: new AuditSealer(db, signer, clock, logger),
     keys,
+    erasureLedger: new ErasureLedgerFile(path.join(config.dataDir, 'erasure-ledger.jsonl')),
   };
 }
 

@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { AuditSigner } from '../../src/core/audit/signing-key.ts';
 import { LocalMasterKeyProvider } from '../../src/core/crypto/key-provider.ts';
 import { ManualClock } from '../../src/core/clock.ts';
@@ -46,7 +49,7 @@ export const sharedMasterKeys = LocalMasterKeyProvider.fromKeys(new Map([[1, ran
 export async function createHarness(options: { env?: Record<string, string>; start?: Date; logger?: Logger } = {}): Promise<TestHarness> {
   const config = loadConfig({
     NODE_ENV: 'test',
-    HAVEN_DATA_DIR: '/tmp/haven-test-unused',
+    HAVEN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'haven-test-')),
     HAVEN_PUBLIC_URL: 'http://haven.test',
     HAVEN_LOG_LEVEL: process.env.HAVEN_TEST_LOG_LEVEL ?? 'silent',
     HAVEN_RATE_LIMIT_PER_MINUTE: '100000',

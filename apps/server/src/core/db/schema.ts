@@ -201,6 +201,18 @@ export const patientKeys = pgTable(
   (t) => [primaryKey({ columns: [t.orgId, t.patientId] })],
 );
 
+export const erasureLedger = pgTable(
+  'erasure_ledger',
+  {
+    orgId: uuid('org_id').notNull(),
+    id: uuid('id').notNull(),
+    keyKind: text('key_kind').$type<'patient' | 'organisation'>().notNull(),
+    subjectId: uuid('subject_id').notNull(),
+    shreddedAt: ts('shredded_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
 export const schema = {
   accounts,
   organisations,
@@ -214,4 +226,5 @@ export const schema = {
   platformKeys,
   orgKeys,
   patientKeys,
+  erasureLedger,
 };
