@@ -8,6 +8,7 @@ import type { Database } from './db/database.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Logger } from './logger.ts';
 import type { ErasureLedgerFile } from './crypto/erasure.ts';
+import type { FieldCrypto } from './crypto/field-crypto.ts';
 import type { KeyRing } from './crypto/key-ring.ts';
 import type { Mailer } from './mail/mailer.ts';
 import type { PasswordHasher } from './security/password-hashing.ts';
@@ -24,6 +25,8 @@ export interface Services {
   readonly sealer: AuditSealer;
   /** The key hierarchy below the master key (docs/encryption.md). */
   readonly keys: KeyRing;
+  /** Seals and opens personal fields; blind indexes for lookups. */
+  readonly fields: FieldCrypto;
   /** The erasure ledger file (outside database backups). */
   readonly erasureLedger: ErasureLedgerFile;
 }

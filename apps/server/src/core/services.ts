@@ -2,6 +2,7 @@ import { AuditSealer } from './audit/sealer.ts';
 import { AuditSigner } from './audit/signing-key.ts';
 import { LocalMasterKeyProvider, type MasterKeyProvider } from './crypto/key-provider.ts';
 import { ErasureLedgerFile } from './crypto/erasure.ts';
+import { FieldCrypto } from './crypto/field-crypto.ts';
 import { KeyRing } from './crypto/key-ring.ts';
 import path from 'node:path';
 import { systemClock, type Clock } from './clock.ts';
@@ -71,6 +72,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     hasher: overrides.hasher ?? new PasswordHasher(),
     sealer: new AuditSealer(db, signer, clock, logger),
     keys,
+    fields: new FieldCrypto(keys),
     erasureLedger: new ErasureLedgerFile(path.join(config.dataDir, 'erasure-ledger.jsonl')),
   };
 }

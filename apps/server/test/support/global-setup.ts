@@ -1,3 +1,4 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { findPostgresBin, startThrowawayCluster, type ThrowawayCluster } from './postgres-cluster.ts';
 
@@ -6,6 +7,10 @@ declare module 'vitest' {
     engine: 'pglite' | 'postgres';
     postgresAppUrl: string;
     postgresOwnerUrl: string;
+    postgresSuperUrl: string;
+    /** One master key and one audit signing key per run: on PostgreSQL all workers share one database. */
+    testMasterKey: string;
+    testAuditKeyPem: string;
   }
 }
 
@@ -19,8 +24,11 @@ let cluster: ThrowawayCluster | null = null;
 export default async function setup(project: TestProject) {
   const engine = process.env.HAVEN_TEST_ENGINE === 'postgres' ? 'postgres' : 'pglite';
   project.provide('engine', engine);
+  project.provide('testMasterKey', randomBytes(32).toString('base64'));
+  project.provide('testAuditKeyPem', generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
   project.provide('postgresAppUrl', '');
   project.provide('postgresOwnerUrl', '');
+  project.provide('postgresSuperUrl', '');
   if (engine === 'postgres') {
     if (process.env.HAVEN_TEST_DATABASE_URL) {
       project.provide('postgresAppUrl', process.env.HAVEN_TEST_DATABASE_URL);
@@ -32,6 +40,7 @@ export default async function setup(project: TestProject) {
       cluster = await startThrowawayCluster();
       project.provide('postgresAppUrl', cluster.appUrl);
       project.provide('postgresOwnerUrl', cluster.ownerUrl);
+      project.provide('postgresSuperUrl', cluster.superUrl);
     }
   }
   return () => cluster?.stop();

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp } from '../../src/app.ts';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,10 +39,13 @@ export function sharedDatabase(): Promise<Database> {
 
 export const testEngine = (): 'pglite' | 'postgres' => inject('engine');
 
-/** One audit signing key per worker too: any harness's sealer may seal any test's records. */
-const sharedSigner = AuditSigner.generate();
-/** And one master key: every harness must be able to open every test's keys. */
-export const sharedMasterKeys = LocalMasterKeyProvider.fromKeys(new Map([[1, randomBytes(32)]]), 'test');
+/**
+ * One audit signing key and one master key for the whole run (from the global setup): any
+ * harness's sealer may seal any test's records, and every worker must open every test's keys —
+ * on PostgreSQL all workers share one database.
+ */
+const sharedSigner = AuditSigner.fromPem(inject('testAuditKeyPem'));
+export const sharedMasterKeys = LocalMasterKeyProvider.fromKeys(new Map([[1, Buffer.from(inject('testMasterKey'), 'base64')]]), 'test');
 
 /** `logger` replaces the default (silent unless HAVEN_TEST_LOG_LEVEL) one, e.g. to capture log lines. */
 export async function createHarness(options: { env?: Record<string, string>; start?: Date; logger?: Logger } = {}): Promise<TestHarness> {

@@ -11,6 +11,8 @@ export interface ThrowawayCluster {
   ownerUrl: string;
   /** The request role: neither superuser nor owner; what the server connects as. */
   appUrl: string;
+  /** The cluster's superuser over the Unix socket: for pg_dump (FORCE RLS refuses the owner). */
+  superUrl: string;
   stop(): void;
 }
 
@@ -80,7 +82,8 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
     const ownerUrl = `postgres://haven_owner:owner-test-password@127.0.0.1:${port}/haven`;
     const appUrl = `postgres://haven_app:app-test-password@127.0.0.1:${port}/haven`;
     await migratePostgres(ownerUrl);
-    return { ownerUrl, appUrl, stop };
+    const superUrl = `postgresql:///haven?host=${encodeURIComponent(dir)}&port=${port}&user=postgres`;
+    return { ownerUrl, appUrl, superUrl, stop };
   } catch (error) {
     stop();
     throw error;

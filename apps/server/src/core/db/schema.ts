@@ -1,4 +1,5 @@
 import { bigint, customType, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sealed } from '../crypto/sealed-column.ts';
 
 /*
  * The Drizzle view of the tables created by the SQL migrations in apps/server/migrations.
@@ -14,11 +15,13 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' 
 
 export const accounts = pgTable('accounts', {
   id: uuid('id').primaryKey(),
-  email: text('email').notNull(),
+  /** Sealed under the platform key; found through `emailBidx`. */
+  email: sealed('email').notNull(),
+  emailBidx: bytea('email_bidx').notNull(),
   emailVerifiedAt: ts('email_verified_at'),
-  pendingEmail: text('pending_email'),
-  name: text('name').notNull(),
-  phone: text('phone'),
+  pendingEmail: sealed('pending_email'),
+  name: sealed('name').notNull(),
+  phone: sealed('phone'),
   profession: text('profession'),
   locale: text('locale').$type<'en' | 'de' | 'nl'>().notNull(),
   passwordHash: text('password_hash').notNull(),
@@ -33,14 +36,16 @@ export const accounts = pgTable('accounts', {
 
 export const organisations = pgTable('organisations', {
   id: uuid('id').primaryKey(),
-  name: text('name').notNull(),
-  street: text('street').notNull(),
-  postalCode: text('postal_code').notNull(),
-  city: text('city').notNull(),
+  /** Sealed under the platform key (listed at sign-in across practices). */
+  name: sealed('name').notNull(),
+  /** Contact details: sealed under the organisation's own key. */
+  street: sealed('street'),
+  postalCode: sealed('postal_code'),
+  city: sealed('city'),
   country: text('country').$type<'NL' | 'DE' | 'AT' | 'other'>().notNull(),
   kind: text('kind').notNull(),
-  companyName: text('company_name'),
-  registrationNumber: text('registration_number'),
+  companyName: sealed('company_name'),
+  registrationNumber: sealed('registration_number'),
   termsVersion: text('terms_version').notNull(),
   termsAcceptedAt: ts('terms_accepted_at').notNull(),
   dpaVersion: text('dpa_version').notNull(),
@@ -77,7 +82,7 @@ export const actionTokens = pgTable('action_tokens', {
   tokenHash: bytea('token_hash').notNull(),
   accountId: uuid('account_id'),
   orgId: uuid('org_id'),
-  email: text('email'),
+  email: sealed('email'),
   createdAt: ts('created_at').notNull(),
   expiresAt: ts('expires_at').notNull(),
   consumedAt: ts('consumed_at'),
@@ -88,7 +93,9 @@ export const invitations = pgTable(
   {
     orgId: uuid('org_id').notNull(),
     id: uuid('id').notNull(),
-    email: text('email').notNull(),
+    /** Sealed under the organisation's key; `emailBidx` under its blind-index key. */
+    email: sealed('email').notNull(),
+    emailBidx: bytea('email_bidx').notNull(),
     role: text('role').$type<StaffRoleColumn>().notNull(),
     invitedByAccountId: uuid('invited_by_account_id').notNull(),
     tokenId: uuid('token_id').notNull(),

@@ -1,7 +1,15 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Tx } from '../db/database.ts';
 import { actionTokens, type ActionTokenPurpose } from '../db/schema.ts';
+import type { FieldCrypto, Place } from '../crypto/field-crypto.ts';
 import { newId, newToken, sha256 } from './tokens.ts';
+
+const tokenEmailPlace = (id: string): Place => ({ table: 'action_tokens', column: 'email', scope: 'platform', rowId: id });
+
+/** The address a link was issued for (invitee, new address of an e-mail change), opened. */
+export function tokenEmail(tx: Tx, fields: FieldCrypto, row: ActionTokenRow): Promise<string | null> {
+  return fields.openOptional(tx, tokenEmailPlace(row.id), row.email);
+}
 
 export type ActionTokenRow = typeof actionTokens.$inferSelect;
 
@@ -16,9 +24,11 @@ export const tokenLifetimeMs: Record<ActionTokenPurpose, number> = {
 export async function issueActionToken(
   tx: Tx,
   input: { purpose: ActionTokenPurpose; accountId?: string | null; orgId?: string | null; email?: string | null; now: Date },
+  fields?: FieldCrypto,
 ): Promise<{ id: string; token: string; expiresAt: Date }> {
   const token = newToken();
   const id = newId();
+  if (input.email && !fields) throw new Error('an address on a link token must be sealed');
   const expiresAt = new Date(input.now.getTime() + tokenLifetimeMs[input.purpose]);
   await tx.insert(actionTokens).values({
     id,
@@ -26,7 +36,7 @@ export async function issueActionToken(
     tokenHash: sha256(token),
     accountId: input.accountId ?? null,
     orgId: input.orgId ?? null,
-    email: input.email ?? null,
+    email: input.email && fields ? await fields.seal(tx, tokenEmailPlace(id), input.email) : null,
     createdAt: input.now,
     expiresAt,
   });

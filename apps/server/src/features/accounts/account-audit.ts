@@ -1,6 +1,6 @@
 import { appendAudit, type AuditEventInput, type AuditMeta } from '../../core/audit/record.ts';
 import { platformOrgId, type Database, type Tx } from '../../core/db/database.ts';
-import { activeMembershipsOfAccount } from './repository.ts';
+import { activeMembershipOrgIds } from './repository.ts';
 
 /**
  * Changes to a person rather than to one practice (failed logins, locks, password resets) are
@@ -18,7 +18,7 @@ export async function changeAccountAudited<T>(
 ): Promise<T> {
   // Looked up even without an account (matching nothing), so that both cases cost the same
   // round trips: a login's timing must not tell whether the address exists.
-  const orgIds = (await db.systemDb((tx) => activeMembershipsOfAccount(tx, accountId ?? platformOrgId))).map((m) => m.orgId);
+  const orgIds = await db.systemDb((tx) => activeMembershipOrgIds(tx, accountId ?? platformOrgId));
   const targets = orgIds.length > 0 ? orgIds : [platformOrgId];
   const [first, ...rest] = targets as [string, ...string[]];
   let events: AuditEventInput[] = [];

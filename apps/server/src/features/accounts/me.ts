@@ -14,8 +14,8 @@ export interface SessionSummary {
 export async function loadMe(services: Services, input: { accountId: string; orgId: string | null; session: SessionSummary }): Promise<Me> {
   // One transaction: the account (a global row) and its memberships across practices.
   const { account, memberships } = await services.db.systemDb(async (tx) => ({
-    account: await findAccountById(tx, input.accountId),
-    memberships: await activeMembershipsOfAccount(tx, input.accountId),
+    account: await findAccountById(tx, services.fields, input.accountId),
+    memberships: await activeMembershipsOfAccount(tx, services.fields, input.accountId),
   }));
   if (!account) throw new Error('session without account');
   const current = memberships.find((m) => m.orgId === input.orgId) ?? null;

@@ -1,26 +1,88 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import type { FieldCrypto, Place } from '../../core/crypto/field-crypto.ts';
 import type { Tx } from '../../core/db/database.ts';
 import { accounts, memberships, organisations } from '../../core/db/schema.ts';
 
-export type AccountRow = typeof accounts.$inferSelect;
+type AccountColumns = typeof accounts.$inferSelect;
 
-export async function findAccountByEmail(tx: Tx, email: string): Promise<AccountRow | undefined> {
-  const [row] = await tx.select().from(accounts).where(eq(accounts.email, email)).limit(1);
-  return row;
+/** An account as use cases see it: personal fields opened, the sealed columns never leave here. */
+export type AccountRow = Omit<AccountColumns, 'email' | 'emailBidx' | 'name' | 'phone' | 'pendingEmail'> & {
+  email: string;
+  name: string;
+  phone: string | null;
+  pendingEmail: string | null;
+};
+
+/** Accounts are global identities: sealed under the platform key. */
+const at = (column: string, id: string): Place => ({ table: 'accounts', column, scope: 'platform', rowId: id });
+export const emailIndexPurpose = 'account-email';
+
+async function openAccount(tx: Tx, fields: FieldCrypto, row: AccountColumns): Promise<AccountRow> {
+  const { emailBidx: _index, ...rest } = row;
+  return {
+    ...rest,
+    email: await fields.open(tx, at('email', row.id), row.email),
+    name: await fields.open(tx, at('name', row.id), row.name),
+    phone: await fields.openOptional(tx, at('phone', row.id), row.phone),
+    pendingEmail: await fields.openOptional(tx, at('pending_email', row.id), row.pendingEmail),
+  };
 }
 
-export async function findAccountById(tx: Tx, id: string): Promise<AccountRow | undefined> {
+/** Login and every lookup by address go through the blind index: the address is never in clear. */
+export async function findAccountByEmail(tx: Tx, fields: FieldCrypto, email: string): Promise<AccountRow | undefined> {
+  const index = await fields.index(tx, 'platform', emailIndexPurpose, email);
+  const [row] = await tx.select().from(accounts).where(eq(accounts.emailBidx, index)).limit(1);
+  return row ? openAccount(tx, fields, row) : undefined;
+}
+
+export async function findAccountById(tx: Tx, fields: FieldCrypto, id: string): Promise<AccountRow | undefined> {
   const [row] = await tx.select().from(accounts).where(eq(accounts.id, id)).limit(1);
-  return row;
+  return row ? openAccount(tx, fields, row) : undefined;
 }
 
-export async function insertAccount(tx: Tx, row: typeof accounts.$inferInsert): Promise<void> {
-  await tx.insert(accounts).values(row);
+export interface NewAccount extends Omit<typeof accounts.$inferInsert, 'email' | 'emailBidx' | 'name' | 'phone' | 'pendingEmail'> {
+  email: string;
+  name: string;
+  phone?: string | null;
 }
 
-export async function updateAccount(tx: Tx, id: string, changes: Partial<typeof accounts.$inferInsert>): Promise<void> {
-  await tx.update(accounts).set(changes).where(eq(accounts.id, id));
+export async function insertAccount(tx: Tx, fields: FieldCrypto, account: NewAccount): Promise<void> {
+  const { email, name, phone, ...rest } = account;
+  await tx.insert(accounts).values({
+    ...rest,
+    email: await fields.seal(tx, at('email', account.id), email),
+    emailBidx: await fields.index(tx, 'platform', emailIndexPurpose, email),
+    name: await fields.seal(tx, at('name', account.id), name),
+    phone: await fields.sealOptional(tx, at('phone', account.id), phone),
+  });
 }
+
+export type AccountChanges = Partial<Omit<typeof accounts.$inferInsert, 'id' | 'email' | 'emailBidx' | 'name' | 'phone' | 'pendingEmail'>> & {
+  email?: string;
+  name?: string;
+  phone?: string | null;
+  pendingEmail?: string | null;
+};
+
+export async function updateAccount(tx: Tx, fields: FieldCrypto, id: string, changes: AccountChanges): Promise<void> {
+  const { email, name, phone, pendingEmail, ...rest } = changes;
+  const values: Partial<typeof accounts.$inferInsert> = { ...rest };
+  if (email !== undefined) {
+    values.email = await fields.seal(tx, at('email', id), email);
+    values.emailBidx = await fields.index(tx, 'platform', emailIndexPurpose, email);
+  }
+  if (name !== undefined) values.name = await fields.seal(tx, at('name', id), name);
+  if (phone !== undefined) values.phone = await fields.sealOptional(tx, at('phone', id), phone);
+  if (pendingEmail !== undefined) values.pendingEmail = await fields.sealOptional(tx, at('pending_email', id), pendingEmail);
+  await tx.update(accounts).set(values).where(eq(accounts.id, id));
+}
+
+/** An account's display name, for lists (staff, audit): opened from its sealed column. */
+export const openAccountName = (tx: Tx, fields: FieldCrypto, accountId: string, name: AccountColumns['name']) => fields.open(tx, at('name', accountId), name);
+export const openAccountEmail = (tx: Tx, fields: FieldCrypto, accountId: string, email: AccountColumns['email']) => fields.open(tx, at('email', accountId), email);
+
+/** A practice's name is sealed under the platform key: sign-in lists it across practices. */
+export const organisationNamePlace = (orgId: string): Place => ({ table: 'organisations', column: 'name', scope: 'platform', rowId: orgId });
 
 export interface MembershipWithOrganisation {
   orgId: string;
@@ -36,8 +98,8 @@ export interface MembershipWithOrganisation {
  * An account's active memberships across organisations, with names and policies. Crosses
  * tenants by design (login, policy of a person in several practices): systemDb only.
  */
-export function activeMembershipsOfAccount(systemTx: Tx, accountId: string): Promise<MembershipWithOrganisation[]> {
-  return systemTx
+export async function activeMembershipsOfAccount(systemTx: Tx, fields: FieldCrypto, accountId: string): Promise<MembershipWithOrganisation[]> {
+  const rows = await systemTx
     .select({
       orgId: memberships.orgId,
       orgName: organisations.name,
@@ -49,6 +111,17 @@ export function activeMembershipsOfAccount(systemTx: Tx, accountId: string): Pro
     })
     .from(memberships)
     .innerJoin(organisations, eq(organisations.id, memberships.orgId))
-    .where(and(eq(memberships.accountId, accountId), eq(memberships.status, 'active')))
-    .orderBy(sql`${organisations.name}`);
+    .where(and(eq(memberships.accountId, accountId), eq(memberships.status, 'active')));
+  const opened = await Promise.all(rows.map(async (row) => ({ ...row, orgName: await fields.open(systemTx, organisationNamePlace(row.orgId), row.orgName) })));
+  return opened.sort((a, b) => a.orgName.localeCompare(b.orgName));
+}
+
+
+/** The ids of an account's active memberships (no names opened): for auditing in each practice. */
+export async function activeMembershipOrgIds(systemTx: Tx, accountId: string): Promise<string[]> {
+  const rows = await systemTx
+    .select({ orgId: memberships.orgId })
+    .from(memberships)
+    .where(and(eq(memberships.accountId, accountId), eq(memberships.status, 'active')));
+  return rows.map((row) => row.orgId);
 }

@@ -3,7 +3,7 @@ import { auditMeta, signedIn, type RequestContext } from '../../core/context.ts'
 import { AppError } from '../../core/errors.ts';
 import { sendAfterCommit, type OutgoingMail } from '../../core/mail/mailer.ts';
 import { maskEmail, renderMail, utcMinute } from '../../core/mail/templates.ts';
-import { consumeActionToken, issueActionToken, peekActionToken, voidActionTokens } from '../../core/security/action-tokens.ts';
+import { consumeActionToken, issueActionToken, peekActionToken, tokenEmail, voidActionTokens } from '../../core/security/action-tokens.ts';
 import { checkAccountPassword, reportLockout } from '../auth/password-check.ts';
 import { changeAccountAudited } from './account-audit.ts';
 import { accountEvent } from './audit.ts';
@@ -33,7 +33,7 @@ const when = utcMinute;
 export async function updateMe(ctx: RequestContext, changes: ProfileChanges): Promise<Me> {
   const principal = signedIn(ctx);
   const { db, clock, mailer, config } = ctx.services;
-  const account = await db.identity((tx) => findAccountById(tx, principal.accountId));
+  const account = await db.identity((tx) => findAccountById(tx, ctx.services.fields, principal.accountId));
   if (!account) throw new AppError('AUTH_REQUIRED');
   const now = clock.now();
   const plain: Record<string, unknown> = {};
@@ -56,15 +56,15 @@ export async function updateMe(ctx: RequestContext, changes: ProfileChanges): Pr
   const mails: OutgoingMail[] = [];
   if (Object.keys(plain).length > 0) {
     await changeAccountAudited(db, account.id, meta, accountEvent({ action: 'profile.changed', outcome: 'success', resourceType: 'account', resourceId: account.id, changedFields: Object.keys(plain) }), (tx) =>
-      updateAccount(tx, account.id, { ...plain, updatedAt: now }),
+      updateAccount(tx, ctx.services.fields, account.id, { ...plain, updatedAt: now }),
     );
   }
   if (emailChange) {
-    const taken = await db.identity((tx) => findAccountByEmail(tx, emailChange));
+    const taken = await db.identity((tx) => findAccountByEmail(tx, ctx.services.fields, emailChange));
     const link = await changeAccountAudited(db, account.id, meta, accountEvent({ action: 'profile.email_change_requested', outcome: 'success', resourceType: 'account', resourceId: account.id, changedFields: ['email'] }), async (tx) => {
       await voidActionTokens(tx, account.id, 'email_change', now);
-      await updateAccount(tx, account.id, { pendingEmail: emailChange, updatedAt: now });
-      return issueActionToken(tx, { purpose: 'email_change', accountId: account.id, email: emailChange, now });
+      await updateAccount(tx, ctx.services.fields, account.id, { pendingEmail: emailChange, updatedAt: now });
+      return issueActionToken(tx, { purpose: 'email_change', accountId: account.id, email: emailChange, now }, ctx.services.fields);
     });
     const locale = (plain.locale as typeof account.locale | undefined) ?? account.locale;
     // An address that already belongs to someone gets no link (it could not be confirmed), but
@@ -81,14 +81,14 @@ export async function confirmEmailChange(ctx: RequestContext, input: { token: st
   const { db, clock, mailer } = ctx.services;
   const now = clock.now();
   const peeked = await db.identity((tx) => peekActionToken(tx, 'email_change', input.token, now));
-  const account = peeked?.accountId ? await db.identity((tx) => findAccountById(tx, peeked.accountId!)) : undefined;
-  if (!peeked?.email || !account) throw new AppError('TOKEN_INVALID');
-  const newEmail = peeked.email;
+  const account = peeked?.accountId ? await db.identity((tx) => findAccountById(tx, ctx.services.fields, peeked.accountId!)) : undefined;
+  const newEmail = peeked ? await db.identity((tx) => tokenEmail(tx, ctx.services.fields, peeked)) : null;
+  if (!newEmail || !account) throw new AppError('TOKEN_INVALID');
   const oldEmail = account.email;
   await changeAccountAudited(db, account.id, { ...auditMeta(ctx, now), actorAccountId: account.id }, accountEvent({ action: 'profile.email_changed', outcome: 'success', resourceType: 'account', resourceId: account.id, changedFields: ['email'] }), async (tx) => {
     if (!(await consumeActionToken(tx, 'email_change', input.token, now))) throw new AppError('TOKEN_INVALID');
-    if (await findAccountByEmail(tx, newEmail)) throw new AppError('TOKEN_INVALID', { internal: 'address taken meanwhile' });
-    await updateAccount(tx, account.id, { email: newEmail, pendingEmail: null, emailVerifiedAt: now, updatedAt: now });
+    if (await findAccountByEmail(tx, ctx.services.fields, newEmail)) throw new AppError('TOKEN_INVALID', { internal: 'address taken meanwhile' });
+    await updateAccount(tx, ctx.services.fields, account.id, { email: newEmail, pendingEmail: null, emailVerifiedAt: now, updatedAt: now });
   });
   sendAfterCommit(mailer, ctx.log, [renderMail('email_changed', account.locale, oldEmail, { name: account.name, masked: maskEmail(newEmail) })]);
 }

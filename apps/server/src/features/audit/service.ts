@@ -1,5 +1,6 @@
 import { appendAudit } from '../../core/audit/record.ts';
 import { auditMeta, memberOf, type RequestContext } from '../../core/context.ts';
+import { openAccountName } from '../accounts/repository.ts';
 import { queryAuditEvents, type AuditFilter } from './repository.ts';
 
 /**
@@ -21,12 +22,18 @@ export async function readAuditTrail(ctx: RequestContext, filter: AuditFilter) {
       resourceType: 'audit_trail',
       reason: usedFilters.length > 0 ? `filters: ${usedFilters.join(', ')}` : 'no filters',
     });
+    const names = new Map<string, string>();
+    for (const { event, actorName } of page) {
+      if (event.actorAccountId && actorName && !names.has(event.actorAccountId)) {
+        names.set(event.actorAccountId, await openAccountName(tx, ctx.services.fields, event.actorAccountId, actorName));
+      }
+    }
     return {
-      events: page.map(({ event, actorName, sealed }) => ({
+      events: page.map(({ event, sealed }) => ({
         id: Number(event.id),
         occurredAt: event.occurredAt.toISOString(),
         actorAccountId: event.actorAccountId,
-        actorName: actorName ?? null,
+        actorName: (event.actorAccountId && names.get(event.actorAccountId)) || null,
         actorRole: event.actorRole,
         onBehalfOf: event.onBehalfOf,
         action: event.action,

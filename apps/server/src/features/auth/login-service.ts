@@ -28,7 +28,7 @@ export interface LoginResult {
  */
 export async function login(ctx: RequestContext, input: { email: string; password: string; organisationId?: string | undefined }): Promise<LoginResult> {
   const { db, clock, mailer, config } = ctx.services;
-  const account = await db.identity((tx) => findAccountByEmail(tx, input.email));
+  const account = await db.identity((tx) => findAccountByEmail(tx, ctx.services.fields, input.email));
   const recordFailure = (accountId: string | null, reason: LoginFailure) =>
     changeAccountAudited(db, accountId, auditMeta(ctx), authEvent({ action: 'auth.login_failed', outcome: 'failed', reason }), async () => undefined);
   const fail = async (accountId: string | null, reason: LoginFailure): Promise<never> => {
@@ -57,7 +57,7 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
     throw new AppError('AUTH_EMAIL_NOT_VERIFIED');
   }
 
-  const memberships = await db.systemDb((tx) => activeMembershipsOfAccount(tx, account.id));
+  const memberships = await db.systemDb((tx) => activeMembershipsOfAccount(tx, ctx.services.fields, account.id));
   if (memberships.length === 0) {
     await recordFailure(account.id, 'no_membership');
     throw new AppError('FORBIDDEN', { internal: 'no active membership' });
@@ -99,7 +99,7 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
 export async function selectOrganisation(ctx: RequestContext, input: { unverifiedOrgId: string }): Promise<{ me: Me; issued: IssuedSession }> {
   const principal = signedIn(ctx);
   const { db, clock } = ctx.services;
-  const memberships = await db.systemDb((tx) => activeMembershipsOfAccount(tx, principal.accountId));
+  const memberships = await db.systemDb((tx) => activeMembershipsOfAccount(tx, ctx.services.fields, principal.accountId));
   const membership = memberships.find((m) => m.orgId === input.unverifiedOrgId);
   if (!membership) throw new AppError('NOT_FOUND', { internal: 'not a member of that organisation' });
   const orgId = membership.orgId;
@@ -144,7 +144,7 @@ export async function logout(ctx: RequestContext): Promise<void> {
 export async function unlockSession(ctx: RequestContext, input: { password: string }): Promise<{ me: Me; issued: IssuedSession }> {
   const principal = signedIn(ctx);
   const { db, clock } = ctx.services;
-  const account = await db.identity((tx) => findAccountById(tx, principal.accountId));
+  const account = await db.identity((tx) => findAccountById(tx, ctx.services.fields, principal.accountId));
   if (!account) throw new AppError('SESSION_EXPIRED');
   const orgId = principal.orgId ?? platformOrgId;
   const check = await checkAccountPassword(ctx.services, account, input.password);

@@ -11,7 +11,7 @@ import { authEvent } from './audit.ts';
 import { checkAccountPassword, reportLockout } from './password-check.ts';
 
 async function policyAndContext(ctx: RequestContext, account: AccountRow) {
-  const memberships = await ctx.services.db.systemDb((tx) => activeMembershipsOfAccount(tx, account.id));
+  const memberships = await ctx.services.db.systemDb((tx) => activeMembershipsOfAccount(tx, ctx.services.fields, account.id));
   return {
     policy: strictestPolicy(memberships),
     contextWords: [account.name, account.email, ...memberships.map((m) => m.orgName)],
@@ -40,7 +40,7 @@ export const pendingResets = new Set<Promise<unknown>>();
 
 async function issuePasswordReset(ctx: RequestContext, input: { email: string }): Promise<void> {
   const { db, clock, mailer, config } = ctx.services;
-  const account = await db.identity((tx) => findAccountByEmail(tx, input.email));
+  const account = await db.identity((tx) => findAccountByEmail(tx, ctx.services.fields, input.email));
   if (!account) return;
   const now = clock.now();
   const link = await changeAccountAudited(
@@ -63,7 +63,7 @@ export async function confirmPasswordReset(ctx: RequestContext, input: { token: 
   const { db, hasher, clock, mailer, config } = ctx.services;
   const now = clock.now();
   const peeked = await db.identity((tx) => peekActionToken(tx, 'password_reset', input.token, now));
-  const account = peeked?.accountId ? await db.identity((tx) => findAccountById(tx, peeked.accountId!)) : undefined;
+  const account = peeked?.accountId ? await db.identity((tx) => findAccountById(tx, ctx.services.fields, peeked.accountId!)) : undefined;
   if (!account) throw new AppError('TOKEN_INVALID');
   const { policy, contextWords } = await policyAndContext(ctx, account);
   assertPasswordAllowed(input.password, policy, contextWords);
@@ -75,7 +75,7 @@ export async function confirmPasswordReset(ctx: RequestContext, input: { token: 
     authEvent({ action: 'password.reset', outcome: 'success', resourceType: 'account', resourceId: account.id }),
     async (tx) => {
       if (!(await consumeActionToken(tx, 'password_reset', input.token, now))) throw new AppError('TOKEN_INVALID');
-      await updateAccount(tx, account.id, {
+      await updateAccount(tx, ctx.services.fields, account.id, {
         passwordHash,
         passwordChangedAt: now,
         updatedAt: now,
@@ -104,7 +104,7 @@ export async function changePassword(
 ): Promise<IssuedSession> {
   const principal = signedIn(ctx);
   const { db, hasher, clock, mailer, config } = ctx.services;
-  const account = await db.identity((tx) => findAccountById(tx, principal.accountId));
+  const account = await db.identity((tx) => findAccountById(tx, ctx.services.fields, principal.accountId));
   if (!account) throw new AppError('AUTH_REQUIRED');
   const check = await checkAccountPassword(ctx.services, account, input.currentPassword);
   if (!check.ok) {
@@ -122,7 +122,7 @@ export async function changePassword(
     { ...auditMeta(ctx, now), actorRole: principal.role },
     authEvent({ action: 'password.changed', outcome: 'success', resourceType: 'account', resourceId: account.id }),
     async (tx) => {
-      await updateAccount(tx, account.id, { passwordHash, passwordChangedAt: now, updatedAt: now, pendingEmail: null });
+      await updateAccount(tx, ctx.services.fields, account.id, { passwordHash, passwordChangedAt: now, updatedAt: now, pendingEmail: null });
       // A pending address change may be the intruder's (the notice says: change your password).
       await voidActionTokens(tx, account.id, 'email_change', now);
       await endAccountSessions(tx, account.id, 'password_changed', now, { except: principal.sessionId });

@@ -4,6 +4,7 @@ import { TestAgent, type TestResponse } from '../../../test/support/agent.ts';
 import { createHarness, type TestHarness } from '../../../test/support/harness.ts';
 import { createTestOrganisation, signupBody, strongPassword, unique } from '../../../test/support/fixtures.ts';
 import { accounts } from '../../core/db/schema.ts';
+import { findAccountByEmail } from '../accounts/repository.ts';
 import { commonPasswords } from '../../core/security/common-passwords.ts';
 
 /*
@@ -269,7 +270,8 @@ describe('passwords', () => {
     expect(hashA.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true);
     expect(hashA).not.toContain(shared);
 
-    const [other] = await h.db.identity((tx) => tx.select({ passwordHash: accounts.passwordHash }).from(accounts).where(eq(accounts.email, body.owner.email)));
+    const otherId = (await h.db.identity((tx) => findAccountByEmail(tx, h.services.fields, body.owner.email)))!.id;
+    const [other] = await h.db.identity((tx) => tx.select({ passwordHash: accounts.passwordHash }).from(accounts).where(eq(accounts.id, otherId)));
     expect(other!.passwordHash.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true);
     expect(other!.passwordHash).not.toBe(hashA);
 

@@ -2,7 +2,8 @@ import { currentDpaVersion, currentTermsVersion, defaultSecurityPolicy, type Sig
 import { appendAudit } from '../../core/audit/record.ts';
 import { auditMeta, type RequestContext } from '../../core/context.ts';
 import { platformOrgId } from '../../core/db/database.ts';
-import { memberships, organisations } from '../../core/db/schema.ts';
+import { memberships } from '../../core/db/schema.ts';
+import { insertOrganisation } from '../organisations/repository.ts';
 import { AppError } from '../../core/errors.ts';
 import { sendAfterCommit, type OutgoingMail } from '../../core/mail/mailer.ts';
 import { renderMail } from '../../core/mail/templates.ts';
@@ -35,11 +36,11 @@ export async function signUp(ctx: RequestContext, input: SignupRequest): Promise
   const accountId = newId();
 
   const mail: OutgoingMail = await db.tenant(orgId, async (tx) => {
-    const existing = await findAccountByEmail(tx, input.owner.email);
+    const existing = await findAccountByEmail(tx, ctx.services.fields, input.owner.email);
     if (existing) {
       return renderMail('signup_exists', existing.locale, existing.email, { name: existing.name }, `${config.publicUrl}/login`);
     }
-    await insertAccount(tx, {
+    await insertAccount(tx, ctx.services.fields, {
       id: accountId,
       email: input.owner.email,
       name: input.owner.name,
@@ -52,7 +53,8 @@ export async function signUp(ctx: RequestContext, input: SignupRequest): Promise
       updatedAt: now,
     });
     const org = input.organisation;
-    await tx.insert(organisations).values({
+    // The practice's row, then its own key, then its contact details sealed under that key.
+    await insertOrganisation(tx, ctx.services.fields, () => ctx.services.keys.createOrganisationKey(tx, orgId, now), {
       id: orgId,
       name: org.name,
       street: org.street,
@@ -74,8 +76,6 @@ export async function signUp(ctx: RequestContext, input: SignupRequest): Promise
       updatedAt: now,
     });
     await tx.insert(memberships).values({ orgId, id: newId(), accountId, role: 'owner', status: 'active', createdAt: now });
-    // The practice's own key, created with it (docs/encryption.md).
-    await ctx.services.keys.createOrganisationKey(tx, orgId, now);
     await appendAudit(tx, orgId, { ...auditMeta(ctx, now), actorAccountId: accountId, actorRole: 'owner' }, authEvent({
       action: 'org.signed_up',
       outcome: 'success',
@@ -103,9 +103,9 @@ export async function verifyEmail(ctx: RequestContext, input: { token: string })
   const orgId = peeked.orgId ?? platformOrgId;
   await db.tenant(orgId, async (tx) => {
     const token = await consumeActionToken(tx, 'verify_email', input.token, now);
-    const account = token?.accountId ? await findAccountById(tx, token.accountId) : undefined;
+    const account = token?.accountId ? await findAccountById(tx, ctx.services.fields, token.accountId) : undefined;
     if (!account) throw new AppError('TOKEN_INVALID');
-    if (!account.emailVerifiedAt) await updateAccount(tx, account.id, { emailVerifiedAt: now, updatedAt: now });
+    if (!account.emailVerifiedAt) await updateAccount(tx, ctx.services.fields, account.id, { emailVerifiedAt: now, updatedAt: now });
     await appendAudit(tx, orgId, { ...auditMeta(ctx, now), actorAccountId: account.id }, authEvent({
       action: 'account.email_verified',
       outcome: 'success',

@@ -8,9 +8,9 @@ import { applyIdleTimeoutToOpenSessions, findOrganisation, updateOrganisation, t
 const present = (row: OrganisationRow) => ({
   id: row.id,
   name: row.name,
-  street: row.street,
-  postalCode: row.postalCode,
-  city: row.city,
+  street: row.street ?? '',
+  postalCode: row.postalCode ?? '',
+  city: row.city ?? '',
   country: row.country,
   kind: row.kind as 'psychotherapy' | 'general_practice' | 'physiotherapy' | 'specialist' | 'other',
   companyName: row.companyName,
@@ -23,7 +23,7 @@ const present = (row: OrganisationRow) => ({
 
 export async function getOrganisation(ctx: RequestContext) {
   const { orgId } = memberOf(ctx);
-  const row = await ctx.services.db.tenant(orgId, (tx) => findOrganisation(tx, orgId));
+  const row = await ctx.services.db.tenant(orgId, (tx) => findOrganisation(tx, ctx.services.fields, orgId));
   if (!row) throw new AppError('NOT_FOUND');
   return present(row);
 }
@@ -34,12 +34,12 @@ export async function changeOrganisation(ctx: RequestContext, changes: Organisat
   const member = memberOf(ctx);
   const now = ctx.services.clock.now();
   return ctx.services.db.tenant(member.orgId, async (tx) => {
-    const row = await findOrganisation(tx, member.orgId);
+    const row = await findOrganisation(tx, ctx.services.fields, member.orgId);
     if (!row) throw new AppError('NOT_FOUND');
     const changed = (Object.keys(changes) as Array<keyof OrganisationChanges>).filter((key) => changes[key] !== undefined && (changes[key] || null) !== (row[key] || null));
     if (changed.length > 0) {
       const values = Object.fromEntries(changed.map((key) => [key, changes[key] || null]));
-      await updateOrganisation(tx, member.orgId, { ...values, updatedAt: now });
+      await updateOrganisation(tx, ctx.services.fields, member.orgId, { ...values, updatedAt: now });
       await appendAudit(tx, member.orgId, auditMeta(ctx, now), organisationEvent({ action: 'org.updated', outcome: 'success', resourceType: 'organisation', resourceId: member.orgId, changedFields: changed }));
     }
     return present({ ...row, ...Object.fromEntries(changed.map((key) => [key, changes[key] || null])) } as OrganisationRow);
@@ -48,7 +48,7 @@ export async function changeOrganisation(ctx: RequestContext, changes: Organisat
 
 export async function getSecurityPolicy(ctx: RequestContext): Promise<SecurityPolicy> {
   const { orgId } = memberOf(ctx);
-  const row = await ctx.services.db.tenant(orgId, (tx) => findOrganisation(tx, orgId));
+  const row = await ctx.services.db.tenant(orgId, (tx) => findOrganisation(tx, ctx.services.fields, orgId));
   if (!row) throw new AppError('NOT_FOUND');
   return { password: { mode: row.passwordPolicyMode, minLength: row.passwordMinLength }, idleTimeoutMinutes: row.idleTimeoutMinutes };
 }
@@ -58,14 +58,14 @@ export async function changeSecurityPolicy(ctx: RequestContext, policy: Security
   const member = memberOf(ctx);
   const now = ctx.services.clock.now();
   await ctx.services.db.tenant(member.orgId, async (tx) => {
-    const row = await findOrganisation(tx, member.orgId);
+    const row = await findOrganisation(tx, ctx.services.fields, member.orgId);
     if (!row) throw new AppError('NOT_FOUND');
     const changed: string[] = [];
     if (row.passwordPolicyMode !== policy.password.mode) changed.push('password.mode');
     if (row.passwordMinLength !== policy.password.minLength) changed.push('password.minLength');
     if (row.idleTimeoutMinutes !== policy.idleTimeoutMinutes) changed.push('idleTimeoutMinutes');
     if (changed.length === 0) return;
-    await updateOrganisation(tx, member.orgId, {
+    await updateOrganisation(tx, ctx.services.fields, member.orgId, {
       passwordPolicyMode: policy.password.mode,
       passwordMinLength: policy.password.minLength,
       idleTimeoutMinutes: policy.idleTimeoutMinutes,

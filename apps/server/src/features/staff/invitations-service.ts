@@ -4,7 +4,7 @@ import { auditMeta, memberOf, type RequestContext } from '../../core/context.ts'
 import { AppError } from '../../core/errors.ts';
 import { sendAfterCommit } from '../../core/mail/mailer.ts';
 import { renderMail, roleName } from '../../core/mail/templates.ts';
-import { consumeActionToken, issueActionToken, peekActionToken, voidActionTokenById } from '../../core/security/action-tokens.ts';
+import { consumeActionToken, issueActionToken, peekActionToken, tokenEmail, voidActionTokenById } from '../../core/security/action-tokens.ts';
 import { newId } from '../../core/security/tokens.ts';
 import { checkAccountPassword, reportLockout } from '../auth/password-check.ts';
 import { assertPasswordAllowed } from '../accounts/password-policy.ts';
@@ -16,6 +16,7 @@ import {
   findInvitationByToken,
   findMembershipByAccount,
   findPendingInvitationByEmail,
+  invitationEmail,
   insertInvitation,
   insertMembership,
   listPendingInvitations,
@@ -26,7 +27,7 @@ import {
 export async function listInvitations(ctx: RequestContext) {
   const { orgId } = memberOf(ctx);
   const now = ctx.services.clock.now();
-  const rows = await ctx.services.db.tenant(orgId, (tx) => listPendingInvitations(tx, now));
+  const rows = await ctx.services.db.tenant(orgId, (tx) => listPendingInvitations(tx, ctx.services.fields, orgId, now));
   return { invitations: rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString(), expiresAt: row.expiresAt.toISOString() })) };
 }
 
@@ -40,18 +41,18 @@ export async function inviteStaff(ctx: RequestContext, input: { email: string; r
       await appendAudit(tx, actor.orgId, auditMeta(ctx, now), { action: 'access.denied', outcome: 'denied', resourceType: 'invitation', reason: 'only owners invite owners' });
       return { invitation: null, mail: null, denied: new AppError('FORBIDDEN', { internal: 'only owners invite owners' }) };
     }
-    const existing = await findAccountByEmail(tx, input.email);
+    const existing = await findAccountByEmail(tx, ctx.services.fields, input.email);
     if (existing) {
       const membership = await findMembershipByAccount(tx, existing.id);
       if (membership?.status === 'active') throw new AppError('ALREADY_MEMBER');
     }
-    if (await findPendingInvitationByEmail(tx, input.email, now)) throw new AppError('INVITATION_PENDING');
-    const link = await issueActionToken(tx, { purpose: 'invitation', orgId: actor.orgId, email: input.email, now });
+    if (await findPendingInvitationByEmail(tx, ctx.services.fields, actor.orgId, input.email, now)) throw new AppError('INVITATION_PENDING');
+    const link = await issueActionToken(tx, { purpose: 'invitation', orgId: actor.orgId, email: input.email, now }, ctx.services.fields);
     const id = newId();
-    await insertInvitation(tx, { orgId: actor.orgId, id, email: input.email, role: input.role, invitedByAccountId: actor.accountId, tokenId: link.id, createdAt: now, expiresAt: link.expiresAt });
+    await insertInvitation(tx, ctx.services.fields, { orgId: actor.orgId, id, email: input.email, role: input.role, invitedByAccountId: actor.accountId, tokenId: link.id, createdAt: now, expiresAt: link.expiresAt });
     await appendAudit(tx, actor.orgId, auditMeta(ctx, now), staffEvent({ action: 'invitation.sent', outcome: 'success', resourceType: 'invitation', resourceId: id, reason: `role ${input.role}` }));
-    const org = await findOrganisation(tx, actor.orgId);
-    const inviter = await findAccountById(tx, actor.accountId);
+    const org = await findOrganisation(tx, ctx.services.fields, actor.orgId);
+    const inviter = await findAccountById(tx, ctx.services.fields, actor.accountId);
     const locale = existing?.locale ?? input.locale;
     return {
       denied: null,
@@ -84,12 +85,13 @@ export async function previewInvitation(ctx: RequestContext, input: { token: str
   const orgId = token.orgId;
   return db.tenant(orgId, async (tx) => {
     const invitation = await findInvitationByToken(tx, token.id);
-    const org = await findOrganisation(tx, orgId);
+    const org = await findOrganisation(tx, ctx.services.fields, orgId);
     if (!invitation || invitation.revokedAt || invitation.acceptedAt || !org) throw new AppError('TOKEN_INVALID');
-    const account = await findAccountByEmail(tx, invitation.email);
+    const email = await invitationEmail(tx, ctx.services.fields, invitation);
+    const account = await findAccountByEmail(tx, ctx.services.fields, email);
     return {
       organisationName: org.name,
-      email: invitation.email,
+      email,
       role: invitation.role,
       accountExists: Boolean(account),
       passwordPolicy: { mode: org.passwordPolicyMode, minLength: org.passwordMinLength },
@@ -109,10 +111,10 @@ export async function acceptInvitation(
   const { db, clock, hasher } = ctx.services;
   const now = clock.now();
   const peeked = await db.identity((tx) => peekActionToken(tx, 'invitation', input.token, now));
-  if (!peeked?.orgId || !peeked.email) throw new AppError('TOKEN_INVALID');
+  const email = peeked ? await db.identity((tx) => tokenEmail(tx, ctx.services.fields, peeked)) : null;
+  if (!peeked?.orgId || !email) throw new AppError('TOKEN_INVALID');
   const orgId = peeked.orgId;
-  const email = peeked.email;
-  const existing = await db.identity((tx) => findAccountByEmail(tx, email));
+  const existing = await db.identity((tx) => findAccountByEmail(tx, ctx.services.fields, email));
   let newAccount: { id: string; passwordHash: string } | null = null;
   if (existing) {
     const check = await checkAccountPassword(ctx.services, existing, input.password);
@@ -122,7 +124,7 @@ export async function acceptInvitation(
     }
   } else {
     if (!input.name) throw new AppError('VALIDATION_FAILED', { fields: [{ path: 'name', issue: 'required for a new account' }] });
-    const org = await db.tenant(orgId, (tx) => findOrganisation(tx, orgId));
+    const org = await db.tenant(orgId, (tx) => findOrganisation(tx, ctx.services.fields, orgId));
     if (!org) throw new AppError('TOKEN_INVALID');
     assertPasswordAllowed(input.password, { mode: org.passwordPolicyMode, minLength: org.passwordMinLength }, [input.name, email, org.name]);
     newAccount = { id: newId(), passwordHash: await hasher.hash(input.password) };
@@ -135,7 +137,7 @@ export async function acceptInvitation(
     // invitation references the account); any refusal below rolls the whole acceptance back.
     const accountId = existing?.id ?? newAccount!.id;
     if (!existing) {
-      await insertAccount(tx, {
+      await insertAccount(tx, ctx.services.fields, {
         id: accountId,
         email,
         emailVerifiedAt: now,

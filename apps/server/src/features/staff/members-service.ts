@@ -14,7 +14,7 @@ import { findMembership, listMembers, lockActiveOwners, updateMembership, type M
 
 export async function listStaff(ctx: RequestContext) {
   const { orgId } = memberOf(ctx);
-  const rows = await ctx.services.db.tenant(orgId, (tx) => listMembers(tx));
+  const rows = await ctx.services.db.tenant(orgId, (tx) => listMembers(tx, ctx.services.fields));
   const active = rows.filter((row) => row.status === 'active');
   return {
     members: rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() })),
@@ -104,8 +104,8 @@ export async function endMemberSessions(ctx: RequestContext, input: { unverified
     const target = await targetMember(tx, input.unverifiedMembershipId);
     const count = await endAccountSessions(tx, target.accountId, 'ended_by_admin', now, { orgId: actor.orgId });
     await appendAudit(tx, actor.orgId, auditMeta(ctx, now), sessionEvent({ action: 'session.ended_by_admin', outcome: 'success', resourceType: 'membership', resourceId: target.id, reason: `${count} sessions` }));
-    const account = await findAccountById(tx, target.accountId);
-    const org = await findOrganisation(tx, actor.orgId);
+    const account = await findAccountById(tx, ctx.services.fields, target.accountId);
+    const org = await findOrganisation(tx, ctx.services.fields, actor.orgId);
     const notice =
       count > 0 && account && org
         ? renderMail('sessions_ended_by_admin', account.locale, account.email, { name: account.name, organisation: org.name, when: utcMinute(now) })

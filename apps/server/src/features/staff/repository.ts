@@ -1,12 +1,15 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { FieldCrypto, Place } from '../../core/crypto/field-crypto.ts';
 import { queryRows, type Tx } from '../../core/db/database.ts';
+import { openAccountEmail, openAccountName } from '../accounts/repository.ts';
 import { accounts, invitations, memberships } from '../../core/db/schema.ts';
 
 export type MembershipRow = typeof memberships.$inferSelect;
 export type InvitationRow = typeof invitations.$inferSelect;
 
-export function listMembers(tx: Tx) {
-  return tx
+/** The practice's members with their names and addresses opened. */
+export async function listMembers(tx: Tx, fields: FieldCrypto) {
+  const rows = await tx
     .select({
       id: memberships.id,
       accountId: memberships.accountId,
@@ -17,8 +20,15 @@ export function listMembers(tx: Tx) {
       createdAt: memberships.createdAt,
     })
     .from(memberships)
-    .innerJoin(accounts, eq(accounts.id, memberships.accountId))
-    .orderBy(asc(accounts.name));
+    .innerJoin(accounts, eq(accounts.id, memberships.accountId));
+  const opened = await Promise.all(
+    rows.map(async (row) => ({
+      ...row,
+      name: await openAccountName(tx, fields, row.accountId, row.name),
+      email: await openAccountEmail(tx, fields, row.accountId, row.email),
+    })),
+  );
+  return opened.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export async function findMembership(tx: Tx, membershipId: string): Promise<MembershipRow | undefined> {
@@ -47,27 +57,39 @@ export async function updateMembership(tx: Tx, membershipId: string, changes: Pa
   await tx.update(memberships).set(changes).where(eq(memberships.id, membershipId));
 }
 
-export function listPendingInvitations(tx: Tx, now: Date) {
-  return tx
-    .select({
-      id: invitations.id,
-      email: invitations.email,
-      role: invitations.role,
-      invitedBy: accounts.name,
-      createdAt: invitations.createdAt,
-      expiresAt: invitations.expiresAt,
-    })
-    .from(invitations)
-    .innerJoin(accounts, eq(accounts.id, invitations.invitedByAccountId))
-    .where(and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now)))
-    .orderBy(asc(invitations.createdAt));
+/** An invitation's address: sealed under the practice's key, indexed with its blind-index key. */
+const invitationEmailPlace = (orgId: string, id: string): Place => ({ table: 'invitations', column: 'email', scope: orgId, rowId: id });
+const invitationEmailPurpose = 'invitation-email';
+
+export function invitationEmail(tx: Tx, fields: FieldCrypto, row: InvitationRow): Promise<string> {
+  return fields.open(tx, invitationEmailPlace(row.orgId, row.id), row.email);
 }
 
-export async function findPendingInvitationByEmail(tx: Tx, email: string, now: Date): Promise<InvitationRow | undefined> {
+export async function listPendingInvitations(tx: Tx, fields: FieldCrypto, orgId: string, now: Date) {
+  const rows = await tx
+    .select({ invitation: invitations, inviterName: accounts.name })
+    .from(invitations)
+    .innerJoin(accounts, eq(accounts.id, invitations.invitedByAccountId))
+    .where(and(eq(invitations.orgId, orgId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now)))
+    .orderBy(asc(invitations.createdAt));
+  return Promise.all(
+    rows.map(async ({ invitation, inviterName }) => ({
+      id: invitation.id,
+      email: await invitationEmail(tx, fields, invitation),
+      role: invitation.role,
+      invitedBy: await openAccountName(tx, fields, invitation.invitedByAccountId, inviterName),
+      createdAt: invitation.createdAt,
+      expiresAt: invitation.expiresAt,
+    })),
+  );
+}
+
+export async function findPendingInvitationByEmail(tx: Tx, fields: FieldCrypto, orgId: string, email: string, now: Date): Promise<InvitationRow | undefined> {
+  const index = await fields.index(tx, orgId, invitationEmailPurpose, email);
   const [row] = await tx
     .select()
     .from(invitations)
-    .where(and(eq(invitations.email, email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now)))
+    .where(and(eq(invitations.orgId, orgId), eq(invitations.emailBidx, index), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now)))
     .limit(1);
   return row;
 }
@@ -82,8 +104,16 @@ export async function findInvitation(tx: Tx, id: string): Promise<InvitationRow 
   return row;
 }
 
-export async function insertInvitation(tx: Tx, row: typeof invitations.$inferInsert): Promise<void> {
-  await tx.insert(invitations).values(row);
+export async function insertInvitation(
+  tx: Tx,
+  fields: FieldCrypto,
+  row: Omit<typeof invitations.$inferInsert, 'email' | 'emailBidx'> & { email: string },
+): Promise<void> {
+  await tx.insert(invitations).values({
+    ...row,
+    email: await fields.seal(tx, invitationEmailPlace(row.orgId, row.id), row.email),
+    emailBidx: await fields.index(tx, row.orgId, invitationEmailPurpose, row.email),
+  });
 }
 
 export async function markInvitation(tx: Tx, id: string, changes: Partial<typeof invitations.$inferInsert>): Promise<boolean> {

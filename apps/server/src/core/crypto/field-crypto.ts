@@ -1,0 +1,56 @@
+import type { Tx } from '../db/database.ts';
+import { open, seal, sealedKeyRef } from './aead.ts';
+import { blindIndex } from './blind-index.ts';
+import type { KeyRing, ScopeKeys } from './key-ring.ts';
+import { Sealed } from './sealed-column.ts';
+
+/**
+ * Where a value lives: bound into its additional data, so it opens only there.
+ * `scope` is "platform" (global identity data, platform key) or an organisation id (its key).
+ */
+export interface Place {
+  table: string;
+  column: string;
+  scope: 'platform' | string;
+  rowId: string;
+}
+
+const context = (place: Place) => `${place.table}:${place.column}:${place.scope}:${place.rowId}`;
+
+/** Seals and opens fields with the right key of the hierarchy; computes blind indexes. */
+export class FieldCrypto {
+  constructor(private readonly keys: KeyRing) {}
+
+  private scopeKeys(tx: Tx, scope: string, version?: number): Promise<ScopeKeys> {
+    return scope === 'platform' ? this.keys.platformKeys(tx, version) : this.keys.organisationKeys(tx, scope, version);
+  }
+
+  async seal(tx: Tx, place: Place, value: string): Promise<Sealed> {
+    const keys = await this.scopeKeys(tx, place.scope);
+    return Sealed.fromBytes(seal(keys.dataKey, keys.ref, value, context(place)));
+  }
+
+  async sealOptional(tx: Tx, place: Place, value: string | null | undefined): Promise<Sealed | null> {
+    return value === null || value === undefined || value === '' ? null : this.seal(tx, place, value);
+  }
+
+  /** Opens with the key version the value names (older versions stay readable after rotation). */
+  async open(tx: Tx, place: Place, value: Sealed): Promise<string> {
+    const ref = sealedKeyRef(value.bytes);
+    const keys = await this.scopeKeys(tx, place.scope, ref.version);
+    return open(keys.dataKey, keys.ref, value.bytes, context(place)).toString('utf8');
+  }
+
+  async openOptional(tx: Tx, place: Place, value: Sealed | null): Promise<string | null> {
+    return value ? this.open(tx, place, value) : null;
+  }
+
+  /**
+   * The blind index of a value in a scope. Index keys come from the scope's first key version and
+   * do not rotate with the data key, so stored indexes stay valid; see docs/encryption.md.
+   */
+  async index(tx: Tx, scope: string, purpose: string, value: string): Promise<Buffer> {
+    const keys = await this.scopeKeys(tx, scope, 1);
+    return blindIndex(keys.blindIndexKey, purpose, value);
+  }
+}
