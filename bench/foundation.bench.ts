@@ -8,7 +8,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '../apps/server/src/app.ts';
+import { randomBytes } from 'node:crypto';
 import { AuditSigner } from '../apps/server/src/core/audit/signing-key.ts';
+import { LocalMasterKeyProvider } from '../apps/server/src/core/crypto/key-provider.ts';
 import { loadConfig } from '../apps/server/src/core/config.ts';
 import { openDatabase } from '../apps/server/src/core/db/database.ts';
 import { createLogger } from '../apps/server/src/core/logger.ts';
@@ -30,7 +32,7 @@ async function run(engine: 'pglite' | 'postgres') {
       : await openDatabase({ engine: 'postgres', url: process.env.BENCH_DATABASE_URL!, migrationUrl: process.env.BENCH_MIGRATION_DATABASE_URL ?? null, migrate: true });
   const config = loadConfig({ HAVEN_DATA_DIR: '/tmp/haven-bench', HAVEN_LOG_LEVEL: 'silent', HAVEN_SERVE_WEB: 'false', HAVEN_RATE_LIMIT_PER_MINUTE: '100000', HAVEN_LOGIN_RATE_LIMIT_PER_MINUTE: '10000' });
   const mailer = new MemoryMailer();
-  const services = await createServices(config, { db, mailer, signer: AuditSigner.generate(), logger: createLogger('silent') });
+  const services = await createServices(config, { db, mailer, signer: AuditSigner.generate(), masterKeys: LocalMasterKeyProvider.fromKeys(new Map([[1, randomBytes(32)]]), 'bench'), logger: createLogger('silent') });
   const app = await buildApp(services);
 
   // Practices with an owner each; their accounts take the wrong-password guesses.
@@ -81,9 +83,47 @@ async function run(engine: 'pglite' | 'postgres') {
   const sealed = await services.sealer.sealOnce();
   const sealSeconds = (performance.now() - sealStart) / 1000;
 
+  // Encryption cost. (a) seal + open of a typical 1 KiB record under an organisation's data key;
+  // (b) the staff list of a 30-person practice read with its names and addresses opened, against
+  // the same query returning the sealed bytes untouched — the price of decryption on a read path.
+  const owner = owners[0]!;
+  const ownerAgent = new TestAgent(app);
+  const me = (await ownerAgent.post('/api/v1/auth/login', owner)).body.me;
+  const orgId: string = me.organisation.id;
+  for (let i = 0; i < 29; i++) {
+    const email = `colleague-${i}-${Math.random().toString(36).slice(2, 8)}@example.org`;
+    await ownerAgent.post('/api/v1/invitations', { email, role: 'practitioner' });
+    await new TestAgent(app).post('/api/v1/invitations/accept', { token: mailer.lastToken(email), password: `Meadow lark ${i} ${Math.random()}`, name: `Colleague Number ${i}` });
+  }
+  const { seal, open } = await import('../apps/server/src/core/crypto/aead.ts');
+  const { listMembers } = await import('../apps/server/src/features/staff/repository.ts');
+  const { accounts, memberships } = await import('../apps/server/src/core/db/schema.ts');
+  const { eq } = await import('drizzle-orm');
+  const keys = await db.tenant(orgId, (tx) => services.keys.organisationKeys(tx, orgId));
+  const record = 'x'.repeat(1024);
+  const rounds = 20_000;
+  let started2 = performance.now();
+  for (let i = 0; i < rounds; i++) open(keys.dataKey, keys.ref, seal(keys.dataKey, keys.ref, record, `bench:record:${orgId}:${i}`), `bench:record:${orgId}:${i}`);
+  const sealOpenMicros = ((performance.now() - started2) * 1000) / rounds;
+  const reads = 300;
+  started2 = performance.now();
+  for (let i = 0; i < reads; i++) await db.tenant(orgId, (tx) => listMembers(tx, services.fields));
+  const decryptedPerSecond = reads / ((performance.now() - started2) / 1000);
+  started2 = performance.now();
+  for (let i = 0; i < reads; i++) {
+    await db.tenant(orgId, (tx) =>
+      tx.select({ id: memberships.id, name: accounts.name, email: accounts.email, role: memberships.role }).from(memberships).innerJoin(accounts, eq(accounts.id, memberships.accountId)),
+    );
+  }
+  const plainPerSecond = reads / ((performance.now() - started2) / 1000);
+
   await app.close();
   await db.close();
   return {
+    encryption: {
+      sealOpen1KiBMicros: Number(sealOpenMicros.toFixed(1)),
+      staffList30: { decryptedPerSecond: Math.round(decryptedPerSecond), plainPerSecond: Math.round(plainPerSecond), ratio: Number((decryptedPerSecond / plainPerSecond).toFixed(2)) },
+    },
     engine,
     loginMs: login,
     auditedWritesPerSecond: Math.round(writes / writeSeconds),
@@ -103,6 +143,10 @@ const lines = [
   ...results.map((r) =>
     `| ${r.engine} | ${r.loginMs.correct!.p50} / ${r.loginMs.correct!.p95} | ${r.loginMs.wrong!.p50} / ${r.loginMs.wrong!.p95} | ${r.loginMs.unknown!.p50} / ${r.loginMs.unknown!.p95} | ${r.auditedWritesPerSecond} | ${r.sealer.recordsPerSecond} (${r.sealer.records} records) |`,
   ),
+  '',
+  '| engine | seal + open of a 1 KiB record, µs | staff list (30 people) with names opened, reads/s | same query, sealed bytes untouched, reads/s | ratio |',
+  '|---|---|---|---|---|',
+  ...results.map((r) => `| ${r.engine} | ${r.encryption.sealOpen1KiBMicros} | ${r.encryption.staffList30.decryptedPerSecond} | ${r.encryption.staffList30.plainPerSecond} | ${r.encryption.staffList30.ratio} |`),
   '',
 ];
 writeFileSync(path.join(here, 'results/foundation.md'), lines.join('\n'));
