@@ -16,6 +16,11 @@ const usage = `Usage: npx haven <command>
   audit verify [--org ID]     check the audit chains and checkpoint signatures;
                               exits 1 naming the first bad record
   audit seal                  chain and sign pending audit records now
+  keys rotate-master [--rewrap-only]
+                              add a new master key version and re-wrap every key under it
+  keys rotate-org --org ID    give an organisation a new key version (older data stays readable)
+  keys shred-patient --org ID --patient ID --reason TEXT
+                              destroy a patient's key: their encrypted data is erased for good
 
 With the embedded database, stop the server first: one process at a time may open it.
 `;
@@ -30,7 +35,7 @@ async function run(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { org: { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { org: { type: 'string' }, patient: { type: 'string' }, reason: { type: 'string' }, 'rewrap-only': { type: 'boolean' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   const [command, sub] = positionals;
   if (!command || values.help) {
@@ -80,6 +85,10 @@ async function run(argv: string[]): Promise<number> {
     } finally {
       await db.close();
     }
+  }
+  if (command === 'keys' && sub) {
+    const { runKeysCommand } = await import('./keys-command.ts');
+    return runKeysCommand(config, sub, { org: values.org, patient: values.patient, reason: values.reason, rewrapOnly: values['rewrap-only'] });
   }
   process.stderr.write(`Unknown command: ${positionals.join(' ')}\n\n${usage}`);
   return 2;

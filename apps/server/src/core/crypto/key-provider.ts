@@ -32,12 +32,25 @@ export class MasterKeyError extends Error {
  * a single bare base64 key is version 1.
  */
 export class LocalMasterKeyProvider implements MasterKeyProvider {
-  readonly currentVersion: number;
+  #keys: Map<number, Buffer>;
+  #currentVersion: number;
   private constructor(
-    private readonly keys: ReadonlyMap<number, Buffer>,
+    keys: ReadonlyMap<number, Buffer>,
     readonly source: string,
+    /** The key file this provider was read from, re-read for versions added later (rotation). */
+    private readonly file: string | null = null,
   ) {
-    this.currentVersion = Math.max(...keys.keys());
+    this.#keys = new Map(keys);
+    this.#currentVersion = Math.max(...keys.keys());
+  }
+
+  get currentVersion(): number {
+    return this.#currentVersion;
+  }
+
+  /** The versions this provider holds, lowest first (for rotation reports). */
+  get versions(): number[] {
+    return [...this.#keys.keys()].sort((a, b) => a - b);
   }
 
   static fromKeys(keys: Map<number, Buffer>, source = 'memory'): LocalMasterKeyProvider {
@@ -69,11 +82,7 @@ export class LocalMasterKeyProvider implements MasterKeyProvider {
    */
   static load(options: { envValue: string | undefined; file: string; createIfMissing: boolean }): { provider: LocalMasterKeyProvider; created: boolean } {
     if (options.envValue) return { provider: LocalMasterKeyProvider.parse(options.envValue, 'HAVEN_MASTER_KEY'), created: false };
-    if (existsSync(options.file)) {
-      const mode = statSync(options.file).mode & 0o777;
-      if (mode & 0o077) throw new MasterKeyError(`${options.file} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
-      return { provider: LocalMasterKeyProvider.parse(readFileSync(options.file, 'utf8'), options.file), created: false };
-    }
+    if (existsSync(options.file)) return { provider: LocalMasterKeyProvider.readFile(options.file), created: false };
     if (!options.createIfMissing) throw new MasterKeyError(`no master key: set HAVEN_MASTER_KEY or create ${options.file}`);
     const key = randomBytes(keyBytes);
     mkdirSync(path.dirname(options.file), { recursive: true, mode: 0o700 });
@@ -81,7 +90,34 @@ export class LocalMasterKeyProvider implements MasterKeyProvider {
       mode: 0o600,
       flag: 'wx',
     });
-    return { provider: LocalMasterKeyProvider.fromKeys(new Map([[1, key]]), options.file), created: true };
+    return { provider: new LocalMasterKeyProvider(new Map([[1, key]]), options.file, options.file), created: true };
+  }
+
+  private static readFile(file: string): LocalMasterKeyProvider {
+    const mode = statSync(file).mode & 0o777;
+    if (mode & 0o077) throw new MasterKeyError(`${file} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
+    const parsed = LocalMasterKeyProvider.parse(readFileSync(file, 'utf8'), file);
+    return new LocalMasterKeyProvider(parsed.#keys, file, file);
+  }
+
+  /**
+   * Picks up versions added to the key file since it was read: `haven keys rotate-master` appends
+   * one and re-wraps keys under it while servers run, and a running server must then still open
+   * them (and wrap new keys under the newest version). Versions are only ever added here; a file
+   * that changed or dropped a version we hold is refused and the keys in memory stay as they were.
+   * Returns whether a new version was found. Keys from the environment or memory never change.
+   */
+  refresh(): boolean {
+    if (!this.file) return false;
+    const fresh = LocalMasterKeyProvider.readFile(this.file);
+    for (const [version, key] of this.#keys) {
+      const other = fresh.#keys.get(version);
+      if (!other || !other.equals(key)) throw new MasterKeyError(`${this.file}: master key version ${version} changed or disappeared`);
+    }
+    if (fresh.#keys.size === this.#keys.size) return false;
+    this.#keys = new Map(fresh.#keys);
+    this.#currentVersion = fresh.#currentVersion;
+    return true;
   }
 
   private ref(version: number) {
@@ -90,12 +126,14 @@ export class LocalMasterKeyProvider implements MasterKeyProvider {
 
   async wrapKey(raw: Buffer, identity: string): Promise<Buffer> {
     if (raw.length !== keyBytes) throw new MasterKeyError('only 32-byte keys are wrapped');
-    return seal(this.keys.get(this.currentVersion)!, this.ref(this.currentVersion), raw, `key:${identity}`);
+    const version = this.#currentVersion;
+    return seal(this.#keys.get(version)!, this.ref(version), raw, `key:${identity}`);
   }
 
   async unwrapKey(wrapped: Buffer, identity: string): Promise<Buffer> {
     const version = this.versionOf(wrapped);
-    const key = this.keys.get(version);
+    // A version we do not hold may have been added to the key file since we read it (rotation).
+    const key = this.#keys.get(version) ?? (this.refresh() ? this.#keys.get(version) : undefined);
     if (!key) throw new MasterKeyError(`master key version ${version} is not available`);
     return open(key, this.ref(version), wrapped, `key:${identity}`);
   }
