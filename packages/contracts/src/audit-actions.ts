@@ -34,6 +34,7 @@ export const auditActions = [
   'keys.master_rotated',
   'keys.org_rotated',
   'keys.patient_shredded',
+  'keys.organisation_shredded',
   'access.denied',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];

@@ -137,4 +137,14 @@ describe.runIf(testEngine() === 'pglite')('haven keys (command line)', () => {
       await services.db.close();
     }
   }, 120_000);
+
+  it("shreds a practice's keys at contract end (last: the practice is unreadable afterwards)", () => {
+    expect(haven(['shred-org', '--org', orgId]).status).toBe(2); // a reason is required
+    const shred = haven(['shred-org', '--org', orgId, '--reason', 'contract ended 2026-11']);
+    expect(shred.status, shred.stderr).toBe(0);
+    expect(shred.stdout).toContain(`of organisation ${orgId}: its contact details and all its patients' data can no longer be read`);
+    const again = haven(['shred-org', '--org', orgId, '--reason', 'again']);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('already shredded');
+  }, 60_000);
 });

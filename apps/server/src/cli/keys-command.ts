@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Config } from '../core/config.ts';
 import type { Services } from '../core/context.ts';
-import { shredPatientKey } from '../core/crypto/erasure.ts';
+import { shredOrganisationKeys, shredPatientKey } from '../core/crypto/erasure.ts';
 import { LocalMasterKeyProvider, MasterKeyError } from '../core/crypto/key-provider.ts';
 import {
   checkMasterRotation,
@@ -36,6 +36,7 @@ const usage = `Usage:
   haven keys rotate-master [--rewrap-only]
   haven keys rotate-org --org ID
   haven keys shred-patient --org ID --patient ID --reason TEXT
+  haven keys shred-org --org ID --reason TEXT
 `;
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -83,6 +84,7 @@ export async function runKeysCommand(
     const services = await createServices(config, { db, masterKeys: master, logger: createLogger('warn') });
     if (sub === 'rotate-master') return await runRotateMaster(services, master, keyFile, options.rewrapOnly === true, output);
     if (sub === 'rotate-org') return await runRotateOrg(services, master, options.org!, output);
+    if (sub === 'shred-org') return await runShredOrganisation(services, { orgId: options.org!, reason: options.reason! }, output);
     return await runShredPatient(services, { orgId: options.org!, patientId: options.patient!, reason: options.reason! }, output);
   } catch (error) {
     if (error instanceof UnknownOrganisationError || error instanceof KeyRotationRefused || error instanceof MasterKeyError) {
@@ -102,6 +104,9 @@ function usageProblem(sub: string, options: KeysCommandOptions): string | null {
   if (sub === 'rotate-org') return needsId('org');
   if (sub === 'shred-patient') {
     return needsId('org') ?? needsId('patient') ?? (options.reason?.trim() ? null : '--reason is required: say why the data is erased (it goes into the audit trail)');
+  }
+  if (sub === 'shred-org') {
+    return needsId('org') ?? (options.reason?.trim() ? null : '--reason is required: say why the practice is erased (it goes into the audit trail)');
   }
   return `Unknown keys command: ${sub}`;
 }
@@ -158,6 +163,18 @@ async function runRotateOrg(services: Services, master: LocalMasterKeyProvider, 
       `New data is sealed under version ${result.newVersion}; version ${result.previousVersion} is retired and still opens what it sealed (nothing is re-encrypted).\n` +
       `Re-wrapped ${result.patientKeysRewrapped} patient key(s) under version ${result.newVersion}.\n` +
       (result.patientKeysUnreadable ? `${result.patientKeysUnreadable} patient key(s) depend on a shredded organisation key version and were left alone.\n` : ''),
+  );
+  return 0;
+}
+
+async function runShredOrganisation(services: Services, input: { orgId: string; reason: string }, output: KeysCommandOutput): Promise<number> {
+  const known = await services.db.systemDb((tx) => tx.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, input.orgId)));
+  if (known.length === 0) throw new UnknownOrganisationError(input.orgId);
+  const versions = await shredOrganisationKeys(services, input);
+  output.out(
+    versions > 0
+      ? `Shredded ${versions} key version(s) of organisation ${input.orgId}: its contact details and all its patients' data can no longer be read (a restore of an older backup re-applies this from the erasure ledger).\n`
+      : `Organisation ${input.orgId}'s keys were already shredded; nothing to do.\n`,
   );
   return 0;
 }

@@ -21,6 +21,8 @@ const usage = `Usage: npx haven <command>
   keys rotate-org --org ID    give an organisation a new key version (older data stays readable)
   keys shred-patient --org ID --patient ID --reason TEXT
                               destroy a patient's key: their encrypted data is erased for good
+  keys shred-org --org ID --reason TEXT
+                              destroy a practice's keys (contract end): all its data is erased
 
 With the embedded database, stop the server first: one process at a time may open it.
 `;

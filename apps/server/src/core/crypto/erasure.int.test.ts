@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestOrganisation, type TestOrganisation } from '../../../test/support/fixtures.ts';
 import { createHarness, type TestHarness } from '../../../test/support/harness.ts';
 import { tamper } from '../../../test/support/tamper.ts';
-import { erasureLedger, patientKeys } from '../db/schema.ts';
+import { erasureLedger, orgKeys, patientKeys } from '../db/schema.ts';
 import { open, seal } from './aead.ts';
-import { reapplyErasures, shredPatientKey } from './erasure.ts';
+import { reapplyErasures, shredOrganisationKeys, shredPatientKey } from './erasure.ts';
 import { KeyShreddedError } from './key-ring.ts';
 
 describe('crypto-shredding and the erasure ledger', () => {
@@ -70,5 +70,38 @@ describe('crypto-shredding and the erasure ledger', () => {
     h.services.keys.forgetAll();
     await expect(h.db.tenant(org.orgId, (tx) => h.services.keys.patientKey(tx, org.orgId, patientId))).rejects.toThrow(KeyShreddedError);
     expect(await reapplyErasures(h.services)).toBe(0); // nothing left to do
+  });
+
+  it("erases a whole practice: every version of its key, its patients' keys below it, its contact details", async () => {
+    const practice = await createTestOrganisation(h);
+    const patientId = randomUUID();
+    await h.db.tenant(practice.orgId, (tx) => h.services.keys.createPatientKey(tx, practice.orgId, patientId, h.clock.now()));
+    expect(await shredOrganisationKeys(h.services, { orgId: practice.orgId, reason: 'contract ended' })).toBe(1);
+    h.services.keys.forgetAll();
+    await expect(h.db.tenant(practice.orgId, (tx) => h.services.keys.organisationKeys(tx, practice.orgId))).rejects.toThrow(KeyShreddedError);
+    await expect(h.db.tenant(practice.orgId, (tx) => h.services.keys.patientKey(tx, practice.orgId, patientId))).rejects.toThrow(KeyShreddedError);
+    expect((await practice.owner.agent.get('/api/v1/organisation')).status).toBe(500); // its address cannot be read by anyone
+    expect(h.services.erasureLedger.entries().filter((e) => e.subjectId === practice.orgId)).toEqual([
+      { orgId: practice.orgId, keyKind: 'organisation', subjectId: practice.orgId, shreddedAt: expect.any(String) },
+    ]);
+    const audit = await practice.owner.agent.get('/api/v1/audit-events?action=keys.organisation_shredded');
+    expect(audit.body.events).toHaveLength(1);
+    expect(await shredOrganisationKeys(h.services, { orgId: practice.orgId, reason: 'again' })).toBe(0);
+    // The practice next door is untouched.
+    expect((await org.owner.agent.get('/api/v1/organisation')).status).toBe(200);
+  });
+
+  it('re-applies a practice erasure to a restored backup', async () => {
+    const practice = await createTestOrganisation(h);
+    const [before] = await h.db.tenant(practice.orgId, (tx) => tx.select().from(orgKeys).where(eq(orgKeys.orgId, practice.orgId)));
+    await shredOrganisationKeys(h.services, { orgId: practice.orgId, reason: 'contract ended' });
+    await tamper(h.db, practice.orgId, [
+      `update org_keys set wrapped_key = '\\x${before!.wrappedKey!.toString('hex')}', shredded_at = null where org_id = '${practice.orgId}'`,
+    ]);
+    h.services.keys.forgetAll();
+    expect((await practice.owner.agent.get('/api/v1/organisation')).status).toBe(200); // restored: readable again
+    expect(await reapplyErasures(h.services)).toBeGreaterThanOrEqual(1);
+    h.services.keys.forgetAll();
+    await expect(h.db.tenant(practice.orgId, (tx) => h.services.keys.organisationKeys(tx, practice.orgId))).rejects.toThrow(KeyShreddedError);
   });
 });

@@ -79,13 +79,41 @@ export async function shredPatientKey(services: Services, input: { orgId: string
 }
 
 /**
+ * Destroys an organisation's keys (every version): at contract end, or when a practice leaves.
+ * Its contact details and all its patients' data become unreadable, in backups too once the
+ * ledger is re-applied. The practice name, sealed under the platform key so that sign-in can list
+ * it, goes with the organisation row when the data lifecycle deletes it.
+ */
+export async function shredOrganisationKeys(services: Services, input: { orgId: string; reason: string }): Promise<number> {
+  const now = services.clock.now();
+  return services.db.tenant(input.orgId, async (tx) => {
+    const versions = await services.keys.shredOrganisationKeys(tx, input.orgId, now);
+    if (versions === 0) return 0;
+    services.erasureLedger.append({ orgId: input.orgId, keyKind: 'organisation', subjectId: input.orgId, shreddedAt: now.toISOString() });
+    await tx.insert(erasureLedger).values({ orgId: input.orgId, id: newId(), keyKind: 'organisation', subjectId: input.orgId, shreddedAt: now });
+    await appendAudit(tx, input.orgId, operatorMeta(now), {
+      action: 'keys.organisation_shredded',
+      outcome: 'success',
+      resourceType: 'organisation',
+      resourceId: input.orgId,
+      reason: `${versions} key version(s); ${input.reason}`.slice(0, 200),
+    });
+    return versions;
+  });
+}
+
+/**
  * After a restore: shreds again every key the ledger file lists (the restored database may hold
  * them intact). Returns how many keys it had to shred again.
  */
 export async function reapplyErasures(services: Services): Promise<number> {
   let reapplied = 0;
   for (const entry of services.erasureLedger.entries()) {
-    if (entry.keyKind !== 'patient') continue;
+    if (entry.keyKind === 'organisation') {
+      const versions = await services.db.tenant(entry.orgId, (tx) => services.keys.shredOrganisationKeys(tx, entry.orgId, new Date(entry.shreddedAt)));
+      if (versions > 0) reapplied += 1;
+      continue;
+    }
     const shredded = await services.db.tenant(entry.orgId, (tx) => services.keys.shredPatientKey(tx, entry.orgId, entry.subjectId, new Date(entry.shreddedAt)));
     if (shredded) reapplied += 1;
   }

@@ -76,6 +76,11 @@ class KeyCache {
   clear(): void {
     for (const id of [...this.#entries.keys()]) this.evict(id);
   }
+
+  /** Forgets every cached key whose id contains `part` (all of one organisation's keys). */
+  evictMatching(part: string): void {
+    for (const id of [...this.#entries.keys()]) if (id.includes(part)) this.evict(id);
+  }
 }
 
 export const orgKeyId = (orgId: string) => `org:${orgId}`;
@@ -199,6 +204,20 @@ export class KeyRing {
    * copy leaves the cache. Everything sealed with it is unreadable from then on, backups included
    * once the erasure ledger re-applies it after a restore.
    */
+  /**
+   * Destroys every version of an organisation's key (contract end): its contact details and every
+   * patient key below it become unreadable at once. Returns how many versions were destroyed.
+   */
+  async shredOrganisationKeys(tx: Tx, orgId: string, now: Date): Promise<number> {
+    const rows = await tx
+      .update(orgKeys)
+      .set({ wrappedKey: sql`NULL`, shreddedAt: now })
+      .where(and(eq(orgKeys.orgId, orgId), isNull(orgKeys.shreddedAt)))
+      .returning({ version: orgKeys.version });
+    this.#cache.evictMatching(orgId);
+    return rows.length;
+  }
+
   async shredPatientKey(tx: Tx, orgId: string, patientId: string, now: Date): Promise<boolean> {
     const rows = await tx
       .update(patientKeys)
