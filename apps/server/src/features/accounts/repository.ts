@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { FieldCrypto, Place } from '../../core/crypto/field-crypto.ts';
+import type { Sealed } from '../../core/crypto/sealed-column.ts';
 import type { Tx } from '../../core/db/database.ts';
 import { accounts, memberships, organisations } from '../../core/db/schema.ts';
 
@@ -77,9 +78,15 @@ export async function updateAccount(tx: Tx, fields: FieldCrypto, id: string, cha
   await tx.update(accounts).set(values).where(eq(accounts.id, id));
 }
 
-/** An account's display name, for lists (staff, audit): opened from its sealed column. */
-export const openAccountName = (tx: Tx, fields: FieldCrypto, accountId: string, name: AccountColumns['name']) => fields.open(tx, at('name', accountId), name);
-export const openAccountEmail = (tx: Tx, fields: FieldCrypto, accountId: string, email: AccountColumns['email']) => fields.open(tx, at('email', accountId), email);
+/** Opens account names and addresses in lists (staff, invitations, audit), resolving the platform key once. */
+export function accountFieldOpener(tx: Tx, fields: FieldCrypto) {
+  const openPlatform = fields.openerFor(tx, 'platform');
+  return {
+    name: (accountId: string, name: AccountColumns['name']) => openPlatform({ table: 'accounts', column: 'name', rowId: accountId }, name),
+    email: (accountId: string, email: AccountColumns['email']) => openPlatform({ table: 'accounts', column: 'email', rowId: accountId }, email),
+    organisationName: (orgId: string, name: Sealed) => openPlatform({ table: 'organisations', column: 'name', rowId: orgId }, name),
+  };
+}
 
 /** A practice's name is sealed under the platform key: sign-in lists it across practices. */
 export const organisationNamePlace = (orgId: string): Place => ({ table: 'organisations', column: 'name', scope: 'platform', rowId: orgId });
@@ -112,7 +119,8 @@ export async function activeMembershipsOfAccount(systemTx: Tx, fields: FieldCryp
     .from(memberships)
     .innerJoin(organisations, eq(organisations.id, memberships.orgId))
     .where(and(eq(memberships.accountId, accountId), eq(memberships.status, 'active')));
-  const opened = await Promise.all(rows.map(async (row) => ({ ...row, orgName: await fields.open(systemTx, organisationNamePlace(row.orgId), row.orgName) })));
+  const open = accountFieldOpener(systemTx, fields);
+  const opened = await Promise.all(rows.map(async (row) => ({ ...row, orgName: await open.organisationName(row.orgId, row.orgName) })));
   return opened.sort((a, b) => a.orgName.localeCompare(b.orgName));
 }
 

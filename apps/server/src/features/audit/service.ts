@@ -1,6 +1,6 @@
 import { appendAudit } from '../../core/audit/record.ts';
 import { auditMeta, memberOf, type RequestContext } from '../../core/context.ts';
-import { openAccountName } from '../accounts/repository.ts';
+import { accountFieldOpener } from '../accounts/repository.ts';
 import { queryAuditEvents, type AuditFilter } from './repository.ts';
 
 /**
@@ -22,11 +22,10 @@ export async function readAuditTrail(ctx: RequestContext, filter: AuditFilter) {
       resourceType: 'audit_trail',
       reason: usedFilters.length > 0 ? `filters: ${usedFilters.join(', ')}` : 'no filters',
     });
+    const open = accountFieldOpener(tx, ctx.services.fields);
     const names = new Map<string, string>();
     for (const { event, actorName } of page) {
-      if (event.actorAccountId && actorName && !names.has(event.actorAccountId)) {
-        names.set(event.actorAccountId, await openAccountName(tx, ctx.services.fields, event.actorAccountId, actorName));
-      }
+      if (event.actorAccountId && actorName && !names.has(event.actorAccountId)) names.set(event.actorAccountId, await open.name(event.actorAccountId, actorName));
     }
     return {
       events: page.map(({ event, sealed }) => ({

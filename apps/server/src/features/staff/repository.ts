@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { FieldCrypto, Place } from '../../core/crypto/field-crypto.ts';
 import { queryRows, type Tx } from '../../core/db/database.ts';
-import { openAccountEmail, openAccountName } from '../accounts/repository.ts';
+import { accountFieldOpener } from '../accounts/repository.ts';
 import { accounts, invitations, memberships } from '../../core/db/schema.ts';
 
 export type MembershipRow = typeof memberships.$inferSelect;
@@ -21,12 +21,9 @@ export async function listMembers(tx: Tx, fields: FieldCrypto) {
     })
     .from(memberships)
     .innerJoin(accounts, eq(accounts.id, memberships.accountId));
+  const open = accountFieldOpener(tx, fields);
   const opened = await Promise.all(
-    rows.map(async (row) => ({
-      ...row,
-      name: await openAccountName(tx, fields, row.accountId, row.name),
-      email: await openAccountEmail(tx, fields, row.accountId, row.email),
-    })),
+    rows.map(async (row) => ({ ...row, name: await open.name(row.accountId, row.name), email: await open.email(row.accountId, row.email) })),
   );
   return opened.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -72,12 +69,14 @@ export async function listPendingInvitations(tx: Tx, fields: FieldCrypto, orgId:
     .innerJoin(accounts, eq(accounts.id, invitations.invitedByAccountId))
     .where(and(eq(invitations.orgId, orgId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now)))
     .orderBy(asc(invitations.createdAt));
+  const open = accountFieldOpener(tx, fields);
+  const openPractice = fields.openerFor(tx, orgId);
   return Promise.all(
     rows.map(async ({ invitation, inviterName }) => ({
       id: invitation.id,
-      email: await invitationEmail(tx, fields, invitation),
+      email: await openPractice({ table: 'invitations', column: 'email', rowId: invitation.id }, invitation.email),
       role: invitation.role,
-      invitedBy: await openAccountName(tx, fields, invitation.invitedByAccountId, inviterName),
+      invitedBy: await open.name(invitation.invitedByAccountId, inviterName),
       createdAt: invitation.createdAt,
       expiresAt: invitation.expiresAt,
     })),
