@@ -84,8 +84,20 @@ class KeyCache {
 }
 
 export const orgKeyId = (orgId: string) => `org:${orgId}`;
-const orgIdentity = (orgId: string, version: number) => `org:${orgId}:v${version}`;
-const patientIdentity = (orgId: string, patientId: string) => `patient-key:${orgId}:${patientId}`;
+/** The identities wrapped keys are bound to (the additional data of their wrapping). */
+export const platformKeyIdentity = (version: number): string => `platform:v${version}`;
+export const organisationKeyIdentity = (orgId: string, version: number): string => `org:${orgId}:v${version}`;
+export const patientKeyIdentity = (orgId: string, patientId: string): string => `patient-key:${orgId}:${patientId}`;
+
+/** Wraps a patient's raw key under an organisation root key (creation and rotation alike). */
+export function wrapPatientKey(orgRoot: Buffer, input: { orgId: string; orgKeyVersion: number; patientId: string; raw: Buffer }): Buffer {
+  return seal(orgRoot, { keyId: orgKeyId(input.orgId), version: input.orgKeyVersion }, input.raw, patientKeyIdentity(input.orgId, input.patientId));
+}
+
+/** The inverse of `wrapPatientKey`. */
+export function unwrapPatientKey(orgRoot: Buffer, input: { orgId: string; orgKeyVersion: number; patientId: string; wrapped: Buffer }): Buffer {
+  return open(orgRoot, { keyId: orgKeyId(input.orgId), version: input.orgKeyVersion }, input.wrapped, patientKeyIdentity(input.orgId, input.patientId));
+}
 
 /**
  * The key hierarchy below the master key: the platform key (global identity data), one
@@ -112,7 +124,7 @@ export class KeyRing {
 
   /** Creates platform key version 1 if there is none (at start; idempotent across processes). */
   async ensurePlatformKey(db: Database, now: Date): Promise<void> {
-    const wrapped = await this.master.wrapKey(randomBytes(keyBytes), 'platform:v1');
+    const wrapped = await this.master.wrapKey(randomBytes(keyBytes), platformKeyIdentity(1));
     await db.identity((tx) => tx.insert(platformKeys).values({ version: 1, wrappedKey: wrapped, createdAt: now }).onConflictDoNothing());
   }
 
@@ -126,7 +138,7 @@ export class KeyRing {
       .orderBy(desc(platformKeys.version))
       .limit(1);
     if (!row) throw new KeyMissingError('platform');
-    const root = await this.master.unwrapKey(row.wrappedKey, `platform:v${row.version}`);
+    const root = await this.master.unwrapKey(row.wrappedKey, platformKeyIdentity(row.version));
     const derived = derive(root, 'platform', row.version);
     root.fill(0);
     const versionBytes = Buffer.alloc(4);
@@ -139,7 +151,7 @@ export class KeyRing {
 
   /** Creates version 1 of an organisation's key, in the transaction that creates the organisation. */
   async createOrganisationKey(tx: Tx, orgId: string, now: Date): Promise<void> {
-    const wrapped = await this.master.wrapKey(randomBytes(keyBytes), orgIdentity(orgId, 1));
+    const wrapped = await this.master.wrapKey(randomBytes(keyBytes), organisationKeyIdentity(orgId, 1));
     await tx.insert(orgKeys).values({ orgId, version: 1, wrappedKey: wrapped, createdAt: now });
   }
 
@@ -166,7 +178,7 @@ export class KeyRing {
     const cacheId = `org-root:${orgId}:${row.version}`;
     const cached = this.#cache.get(cacheId);
     if (cached) return { key: cached[0]!, version: row.version };
-    const key = await this.master.unwrapKey(row.wrappedKey, orgIdentity(orgId, row.version));
+    const key = await this.master.unwrapKey(row.wrappedKey, organisationKeyIdentity(orgId, row.version));
     this.#cache.set(cacheId, [key]);
     return { key, version: row.version };
   }
@@ -177,7 +189,7 @@ export class KeyRing {
   async createPatientKey(tx: Tx, orgId: string, patientId: string, now: Date): Promise<void> {
     const root = await this.#organisationRoot(tx, orgId);
     const raw = randomBytes(keyBytes);
-    const wrapped = seal(root.key, { keyId: orgKeyId(orgId), version: root.version }, raw, patientIdentity(orgId, patientId));
+    const wrapped = wrapPatientKey(root.key, { orgId, orgKeyVersion: root.version, patientId, raw });
     raw.fill(0);
     await tx.insert(patientKeys).values({ orgId, patientId, wrappedKey: wrapped, orgKeyVersion: root.version, createdAt: now });
   }
@@ -194,7 +206,7 @@ export class KeyRing {
     if (!row) throw new KeyMissingError('patient');
     if (!row.wrappedKey) throw new KeyShreddedError();
     const root = await this.#organisationRoot(tx, orgId, row.orgKeyVersion);
-    const key = open(root.key, { keyId: orgKeyId(orgId), version: row.orgKeyVersion }, row.wrappedKey, patientIdentity(orgId, patientId));
+    const key = unwrapPatientKey(root.key, { orgId, orgKeyVersion: row.orgKeyVersion, patientId, wrapped: row.wrappedKey });
     this.#cache.set(`patient:${orgId}:${patientId}`, [key]);
     return { ref, key };
   }

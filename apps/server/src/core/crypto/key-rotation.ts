@@ -7,9 +7,17 @@ import { appendAudit } from '../audit/record.ts';
 import type { Clock } from '../clock.ts';
 import { platformOrgId, queryRows, type Database } from '../db/database.ts';
 import { orgKeys, organisations, patientKeys, platformKeys } from '../db/schema.ts';
-import { keyBytes, open, seal } from './aead.ts';
+import { keyBytes } from './aead.ts';
 import { LocalMasterKeyProvider, MasterKeyError, type MasterKeyProvider } from './key-provider.ts';
-import { KeyMissingError, KeyShreddedError, orgKeyId, type KeyRing } from './key-ring.ts';
+import {
+  KeyMissingError,
+  KeyShreddedError,
+  organisationKeyIdentity,
+  platformKeyIdentity,
+  unwrapPatientKey,
+  wrapPatientKey,
+  type KeyRing,
+} from './key-ring.ts';
 
 /**
  * Key rotation (docs/encryption.md, "Rotation"). Nothing here re-encrypts data: a rotation
@@ -20,22 +28,6 @@ import { KeyMissingError, KeyShreddedError, orgKeyId, type KeyRing } from './key
  * concurrent rotation, shredding or second operator can make a step skip a row, never lose one
  * or write a stale key over a newer one.
  */
-
-// The identities wrapped keys are bound to. They must match key-ring.ts exactly (its helpers are
-// private there); these are exported so the ring can later use them instead of its own copies.
-export const platformKeyIdentity = (version: number): string => `platform:v${version}`;
-export const organisationKeyIdentity = (orgId: string, version: number): string => `org:${orgId}:v${version}`;
-export const patientKeyIdentity = (orgId: string, patientId: string): string => `patient-key:${orgId}:${patientId}`;
-
-/** Wraps a patient's raw key under an organisation root key, exactly as `KeyRing.createPatientKey` does. */
-export function wrapPatientKey(orgRoot: Buffer, input: { orgId: string; orgKeyVersion: number; patientId: string; raw: Buffer }): Buffer {
-  return seal(orgRoot, { keyId: orgKeyId(input.orgId), version: input.orgKeyVersion }, input.raw, patientKeyIdentity(input.orgId, input.patientId));
-}
-
-/** The inverse of `wrapPatientKey`, as `KeyRing.patientKey` opens it. */
-export function unwrapPatientKey(orgRoot: Buffer, input: { orgId: string; orgKeyVersion: number; patientId: string; wrapped: Buffer }): Buffer {
-  return open(orgRoot, { keyId: orgKeyId(input.orgId), version: input.orgKeyVersion }, input.wrapped, patientKeyIdentity(input.orgId, input.patientId));
-}
 
 /** Who rotates, for the audit trail (the time is taken per transaction). */
 export type RotationActor = Omit<AuditMeta, 'now'>;
