@@ -1,7 +1,7 @@
 import type { Me } from '@haven/contracts';
 import type { Services } from '../../core/context.ts';
 import { strictestPolicy } from './password-policy.ts';
-import { activeMembershipsOfAccount, findAccountById } from './repository.ts';
+import { activeMembershipsOfAccount, findAccountById, type AccountRow, type MembershipWithOrganisation } from './repository.ts';
 
 export interface SessionSummary {
   id: string;
@@ -11,12 +11,18 @@ export interface SessionSummary {
 }
 
 /** The signed-in person as the web app sees them: account, chosen organisation, choices, session. */
-export async function loadMe(services: Services, input: { accountId: string; orgId: string | null; session: SessionSummary }): Promise<Me> {
-  // One transaction: the account (a global row) and its memberships across practices.
-  const { account, memberships } = await services.db.systemDb(async (tx) => ({
-    account: await findAccountById(tx, services.fields, input.accountId),
-    memberships: await activeMembershipsOfAccount(tx, services.fields, input.accountId),
-  }));
+export async function loadMe(
+  services: Services,
+  input: { accountId: string; orgId: string | null; session: SessionSummary; known?: { account: AccountRow; memberships: MembershipWithOrganisation[] } },
+): Promise<Me> {
+  // One transaction: the account (a global row) and its memberships across practices — unless
+  // the caller (login) has just read both.
+  const { account, memberships } =
+    input.known ??
+    (await services.db.systemDb(async (tx) => ({
+      account: await findAccountById(tx, services.fields, input.accountId),
+      memberships: await activeMembershipsOfAccount(tx, services.fields, input.accountId),
+    })));
   if (!account) throw new Error('session without account');
   const current = memberships.find((m) => m.orgId === input.orgId) ?? null;
   return {

@@ -91,6 +91,7 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
     accountId: account.id,
     orgId: chosen?.orgId ?? null,
     session: { id: issued.id, idleTimeoutSeconds, absoluteExpiresAt, lastActiveAt: now },
+    known: { account, memberships },
   });
   return { status: chosen ? 'authenticated' : 'choose_organisation', me, issued };
 }

@@ -101,11 +101,12 @@ export function isLocked(row: Pick<SessionRow, 'lockedAt' | 'lastActiveAt' | 'id
   return row.lockedAt !== null || now.getTime() >= row.lastActiveAt.getTime() + row.idleTimeoutSeconds * 1000;
 }
 
-export async function endSession(tx: Tx, sessionId: string, reason: string, now: Date): Promise<boolean> {
+/** Ends an open session; with `accountId`, only if it is that account's (someone else's is "not found"). */
+export async function endSession(tx: Tx, sessionId: string, reason: string, now: Date, accountId?: string): Promise<boolean> {
   const ended = await tx
     .update(sessions)
     .set({ endedAt: now, endReason: reason })
-    .where(and(eq(sessions.id, sessionId), isNull(sessions.endedAt)))
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.endedAt), accountId ? eq(sessions.accountId, accountId) : undefined))
     .returning({ id: sessions.id });
   return ended.length === 1;
 }

@@ -39,8 +39,7 @@ export async function endMySession(ctx: RequestContext, input: { unverifiedSessi
   const now = ctx.services.clock.now();
   const orgId = principal.orgId ?? platformOrgId;
   await ctx.services.db.tenant(orgId, async (tx) => {
-    const mine = (await listOpenSessions(tx, principal.accountId, now)).some((row) => row.id === input.unverifiedSessionId);
-    if (!mine || !(await endSession(tx, input.unverifiedSessionId, 'ended_by_user', now))) throw new AppError('SESSION_NOT_FOUND');
+    if (!(await endSession(tx, input.unverifiedSessionId, 'ended_by_user', now, principal.accountId))) throw new AppError('SESSION_NOT_FOUND');
     await appendAudit(tx, orgId, auditMeta(ctx, now), sessionEvent({ action: 'session.ended', outcome: 'success', resourceType: 'session', resourceId: input.unverifiedSessionId }));
   });
 }

@@ -74,7 +74,7 @@ export async function listPendingInvitations(tx: Tx, fields: FieldCrypto, orgId:
   return Promise.all(
     rows.map(async ({ invitation, inviterName }) => ({
       id: invitation.id,
-      email: await openPractice({ table: 'invitations', column: 'email', rowId: invitation.id }, invitation.email),
+      email: await openPractice(invitationEmailPlace(orgId, invitation.id), invitation.email),
       role: invitation.role,
       invitedBy: await open.name(invitation.invitedByAccountId, inviterName),
       createdAt: invitation.createdAt,
