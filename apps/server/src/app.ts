@@ -16,6 +16,7 @@ import { newId } from './core/security/tokens.ts';
 import { accountRoutes } from './features/accounts/routes.ts';
 import { auditRoutes } from './features/audit/routes.ts';
 import { authRoutes } from './features/auth/routes.ts';
+import { organisationFileRoutes } from './features/organisation-files/routes.ts';
 import { organisationRoutes } from './features/organisations/routes.ts';
 import { registerAccessGuard } from './features/sessions/guard.ts';
 import { sessionRoutes } from './features/sessions/routes.ts';
@@ -119,6 +120,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       organisationRoutes(api);
       staffRoutes(api, services);
       auditRoutes(api);
+      await organisationFileRoutes(api, services);
     },
     { prefix: '/api/v1' },
   );

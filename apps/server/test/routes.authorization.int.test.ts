@@ -6,6 +6,7 @@ import type { Access } from '../src/core/http/access.ts';
 import { TestAgent, type TestResponse } from './support/agent.ts';
 import { addMember, createTestOrganisation, signupBody, strongPassword, unique, type TestOrganisation, type TestPerson } from './support/fixtures.ts';
 import { createHarness, type TestHarness } from './support/harness.ts';
+import { samplePdf, type UploadFile } from './support/sample-files.ts';
 
 /*
  * The authorization matrix, generated from the running app: every route it registers, with the
@@ -150,6 +151,8 @@ interface Cell {
 interface BuiltRequest {
   url?: string;
   body?: unknown;
+  /** Sent as a multipart upload instead of a JSON body. */
+  upload?: UploadFile;
   /** What an allowed principal gets (its status and, for a refusal by the handler, the code). */
   status: number;
   code?: ErrorCode;
@@ -174,6 +177,22 @@ function memberRoute(action: (target: TestPerson) => Promise<Omit<BuiltRequest, 
       const built = await action(target);
       if (built.startsDeactivated) expect((await (await ownerOfA(scene)).post(`/api/v1/staff/${target.membershipId}/deactivate`)).status).toBe(200);
       return { ...built, untouched: () => expectMemberUnchanged(scene, target, built.startsDeactivated ? 'deactivated' : 'active') };
+    },
+  };
+}
+
+/** For routes on one file: a fresh file of practice A, uploaded by A's owner. */
+function fileRoute(action: (file: { id: string }) => Omit<BuiltRequest, 'untouched'>): RouteCase {
+  return {
+    crossTenant: 'FILE_NOT_FOUND',
+    async build({ scene }) {
+      const owner = await ownerOfA(scene);
+      const uploaded = await owner.upload('/api/v1/organisation/files', { name: `Template ${unique()}.pdf`, content: samplePdf('template') });
+      expect(uploaded.status).toBe(201);
+      return {
+        ...action(uploaded.body),
+        untouched: async () => expect((await (await ownerOfA(scene)).get(`/api/v1/organisation/files/${uploaded.body.id}/content`)).status).toBe(200),
+      };
     },
   };
 }
@@ -235,6 +254,11 @@ const cases: Record<string, RouteCase> = {
   'PATCH /api/v1/organisation': { build: async () => ({ body: { city: `Utrecht ${unique()}` }, status: 200 }) },
   'GET /api/v1/organisation/security-policy': { build: async () => ({ status: 200 }) },
   'PUT /api/v1/organisation/security-policy': { build: async () => ({ body: defaultSecurityPolicy, status: 200 }) },
+  // ----- the practice's files -----
+  'GET /api/v1/organisation/files': { build: async () => ({ status: 200 }) },
+  'POST /api/v1/organisation/files': { build: async () => ({ upload: { name: `Policy ${unique()}.pdf`, content: samplePdf('policy') }, status: 201 }) },
+  'GET /api/v1/organisation/files/:id/content': fileRoute((file) => ({ url: `/api/v1/organisation/files/${file.id}/content`, status: 200 })),
+  'DELETE /api/v1/organisation/files/:id': fileRoute((file) => ({ url: `/api/v1/organisation/files/${file.id}`, status: 204 })),
   // ----- staff -----
   'GET /api/v1/staff': { build: async () => ({ status: 200 }) },
   'PATCH /api/v1/staff/:id': memberRoute(async (target) => ({ url: `/api/v1/staff/${target.membershipId}`, body: { role: 'assistant' }, status: 200 })),
@@ -305,12 +329,15 @@ describe('the route table', () => {
     expect(policy).toMatchInlineSnapshot(`
       {
         "DELETE /api/v1/invitations/:id": "roles: owner, admin",
+        "DELETE /api/v1/organisation/files/:id": "roles: owner, admin",
         "DELETE /api/v1/sessions/:id": "account",
         "GET /api/v1/audit-events": "roles: owner, admin",
         "GET /api/v1/auth/session": "public",
         "GET /api/v1/invitations": "roles: owner, admin",
         "GET /api/v1/me": "account",
         "GET /api/v1/organisation": "member",
+        "GET /api/v1/organisation/files": "member",
+        "GET /api/v1/organisation/files/:id/content": "member",
         "GET /api/v1/organisation/security-policy": "roles: owner, admin",
         "GET /api/v1/password-policy": "public",
         "GET /api/v1/sessions": "account",
@@ -332,6 +359,7 @@ describe('the route table', () => {
         "POST /api/v1/invitations/preview": "public",
         "POST /api/v1/me/email/confirm": "public",
         "POST /api/v1/me/password": "account",
+        "POST /api/v1/organisation/files": "roles: owner, admin",
         "POST /api/v1/sessions/end-others": "account",
         "POST /api/v1/signup": "public",
         "POST /api/v1/staff/:id/deactivate": "roles: owner, admin",
@@ -372,7 +400,7 @@ describe.each(apiRoutes.map((route) => [label(route), route] as const))('%s', (k
     const person = who === 'none' ? null : scene.people[who];
     const agent = person ? (await signIn(person)).agent : new TestAgent(h.app);
     const built = await routeCase!.build({ scene, who, person, agent });
-    const response = await agent.request(route.method as 'GET', built.url ?? route.url, built.body);
+    const response = built.upload ? await agent.upload(built.url ?? route.url, built.upload) : await agent.request(route.method as 'GET', built.url ?? route.url, built.body);
     const shown = `${key} as ${who}: ${response.status} ${JSON.stringify(response.body)}`;
 
     switch (expected.kind) {

@@ -185,15 +185,18 @@ describe.each(writes.map((route) => [label(route), route] as const))('%s: unread
     expectCleanError(response, 'PAYLOAD_TOO_LARGE', sent);
   });
 
-  it('answers text/plain, form and multipart bodies with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+  // Upload routes (they declare `consumes: multipart/form-data`) take a multipart body, and a
+  // form field where the file should be is answered FILE_REQUIRED; every other route refuses it.
+  const takesUploads = ((route.schema as { consumes?: string[] } | undefined)?.consumes ?? []).includes('multipart/form-data');
+  it(`answers text/plain and form bodies with 415 UNSUPPORTED_MEDIA_TYPE, multipart ones with ${takesUploads ? '400 FILE_REQUIRED' : '415'}`, async () => {
     const sent = marker();
-    for (const [type, rawBody] of [
-      ['text/plain', JSON.stringify({ note: sent })],
-      ['application/x-www-form-urlencoded', `note=${sent}`],
-      ['multipart/form-data; boundary=x', `--x\r\nContent-Disposition: form-data; name="note"\r\n\r\n${sent}\r\n--x--\r\n`],
+    for (const [type, rawBody, code] of [
+      ['text/plain', JSON.stringify({ note: sent }), 'UNSUPPORTED_MEDIA_TYPE'],
+      ['application/x-www-form-urlencoded', `note=${sent}`, 'UNSUPPORTED_MEDIA_TYPE'],
+      ['multipart/form-data; boundary=x', `--x\r\nContent-Disposition: form-data; name="note"\r\n\r\n${sent}\r\n--x--\r\n`, takesUploads ? 'FILE_REQUIRED' : 'UNSUPPORTED_MEDIA_TYPE'],
     ] as const) {
       const response = await org.owner.agent.request(route.method as 'POST', urlOf(route), undefined, { rawBody, headers: { 'content-type': type } });
-      expectCleanError(response, 'UNSUPPORTED_MEDIA_TYPE', sent);
+      expectCleanError(response, code, sent);
     }
   });
 });

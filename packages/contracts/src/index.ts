@@ -3,3 +3,4 @@ export * from './roles.ts';
 export * from './policy.ts';
 export * from './api.ts';
 export * from './audit-actions.ts';
+export * from './files.ts';

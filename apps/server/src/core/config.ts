@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   HAVEN_SESSION_ABSOLUTE_HOURS: z.coerce.number().min(1).max(24).default(12),
   HAVEN_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
   HAVEN_SERVE_WEB: bool.default(true),
+  HAVEN_BLOB_DIR: z.string().optional(),
+  HAVEN_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(1_073_741_824).default(26_214_400),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -61,6 +63,10 @@ export interface Config {
   readonly rateLimit: { readonly perMinute: number; readonly loginPerMinute: number };
   readonly session: { readonly absoluteHours: number };
   readonly bodyLimitBytes: number;
+  /** Encrypted file contents (core/blobs); by default `<data dir>/blobs`. */
+  readonly blobDir: string;
+  /** The largest file an upload may be, in bytes (plaintext). */
+  readonly uploadMaxBytes: number;
   readonly serveWeb: boolean;
 }
 
@@ -136,6 +142,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     rateLimit: { perMinute: e.HAVEN_RATE_LIMIT_PER_MINUTE, loginPerMinute: e.HAVEN_LOGIN_RATE_LIMIT_PER_MINUTE },
     session: { absoluteHours: e.HAVEN_SESSION_ABSOLUTE_HOURS },
     bodyLimitBytes: e.HAVEN_BODY_LIMIT_BYTES,
+    blobDir: path.resolve(e.HAVEN_BLOB_DIR ?? path.join(dataDir, 'blobs')),
+    uploadMaxBytes: e.HAVEN_UPLOAD_MAX_BYTES,
     serveWeb: e.HAVEN_SERVE_WEB,
     ...overrides,
   };

@@ -2,6 +2,7 @@ import type { StaffRole } from '@haven/contracts';
 import type { AuditMeta } from './audit/record.ts';
 import type { AuditSealer } from './audit/sealer.ts';
 import type { AuditSigner } from './audit/signing-key.ts';
+import type { BlobStore } from './blobs/blob-store.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
@@ -27,6 +28,8 @@ export interface Services {
   readonly keys: KeyRing;
   /** Seals and opens personal fields; blind indexes for lookups. */
   readonly fields: FieldCrypto;
+  /** Encrypted file contents; callers encrypt and decrypt through core/files. */
+  readonly blobs: BlobStore;
   /** The erasure ledger file (outside database backups). */
   readonly erasureLedger: ErasureLedgerFile;
 }

@@ -1,5 +1,6 @@
 import { AuditSealer } from './audit/sealer.ts';
 import { AuditSigner } from './audit/signing-key.ts';
+import { DirectoryBlobStore, type BlobStore } from './blobs/blob-store.ts';
 import { LocalMasterKeyProvider, type MasterKeyProvider } from './crypto/key-provider.ts';
 import { ErasureLedgerFile } from './crypto/erasure.ts';
 import { FieldCrypto } from './crypto/field-crypto.ts';
@@ -22,6 +23,7 @@ export interface ServiceOverrides {
   signer?: AuditSigner;
   hasher?: PasswordHasher;
   masterKeys?: MasterKeyProvider;
+  blobs?: BlobStore;
 }
 
 /** Opens everything the server shares, from the validated configuration. */
@@ -73,6 +75,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     sealer: new AuditSealer(db, signer, clock, logger),
     keys,
     fields: new FieldCrypto(keys),
+    blobs: overrides.blobs ?? new DirectoryBlobStore(config.blobDir),
     erasureLedger: new ErasureLedgerFile(path.join(config.dataDir, 'erasure-ledger.jsonl')),
   };
 }

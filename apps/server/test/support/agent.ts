@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { pendingResets } from '../../src/features/auth/password-service.ts';
+import { multipartBody, type UploadFile } from './sample-files.ts';
 
 export interface TestResponse<T = any> {
   status: number;
@@ -27,7 +28,7 @@ export class TestAgent {
     method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
     url: string,
     body?: unknown,
-    options: { csrf?: boolean | string; headers?: Record<string, string>; rawBody?: string } = {},
+    options: { csrf?: boolean | string; headers?: Record<string, string>; rawBody?: string | Buffer } = {},
   ): Promise<TestResponse<T>> {
     if (method !== 'GET' && options.csrf !== false && !this.csrfToken()) await this.request('GET', '/api/v1/auth/session');
     const headers: Record<string, string> = {
@@ -36,7 +37,7 @@ export class TestAgent {
     };
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     if (method !== 'GET' && options.csrf !== false) headers['x-csrf-token'] = typeof options.csrf === 'string' ? options.csrf : (this.csrfToken() ?? '');
-    let payload: string | undefined;
+    let payload: string | Buffer | undefined;
     if (options.rawBody !== undefined) payload = options.rawBody;
     else if (body !== undefined) {
       payload = JSON.stringify(body);
@@ -62,6 +63,12 @@ export class TestAgent {
       /* not JSON */
     }
     return { status: response.statusCode, body: parsed as T, headers: response.headers, setCookies };
+  }
+
+  /** Sends files as the web app does: `multipart/form-data`, one part per file (field `file`). */
+  upload<T = any>(url: string, ...files: UploadFile[]) {
+    const { body, contentType } = multipartBody(files);
+    return this.request<T>('POST', url, undefined, { rawBody: body, headers: { 'content-type': contentType } });
   }
 
   get<T = any>(url: string) {

@@ -1,4 +1,5 @@
 import { bigint, customType, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { UploadableMime } from '@haven/contracts';
 import { sealed } from '../crypto/sealed-column.ts';
 
 /*
@@ -220,6 +221,23 @@ export const erasureLedger = pgTable(
   (t) => [primaryKey({ columns: [t.orgId, t.id] })],
 );
 
+/** A practice's own files; the contents are an encrypted blob (core/files). */
+export const organisationFiles = pgTable(
+  'organisation_files',
+  {
+    orgId: uuid('org_id').notNull(),
+    id: uuid('id').notNull(),
+    blobId: uuid('blob_id').notNull(),
+    /** Sealed under the organisation's key. */
+    name: sealed('name').notNull(),
+    contentType: text('content_type').$type<UploadableMime>().notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    uploadedByAccountId: uuid('uploaded_by_account_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
 export const schema = {
   accounts,
   organisations,
@@ -234,4 +252,5 @@ export const schema = {
   orgKeys,
   patientKeys,
   erasureLedger,
+  organisationFiles,
 };

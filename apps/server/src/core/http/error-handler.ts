@@ -14,6 +14,14 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_VALIDATION: 'VALIDATION_FAILED',
   FST_ERR_BAD_URL: 'MALFORMED_REQUEST',
   FST_ERR_ASYNC_CONSTRAINT: 'MALFORMED_REQUEST',
+  // @fastify/multipart (uploads)
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_REQ_FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+  FST_PARTS_LIMIT: 'MALFORMED_REQUEST',
+  FST_FILES_LIMIT: 'MALFORMED_REQUEST',
+  FST_FIELDS_LIMIT: 'MALFORMED_REQUEST',
+  FST_PROTO_VIOLATION: 'MALFORMED_REQUEST',
+  FST_MP_PREMATURE_CLOSE: 'MALFORMED_REQUEST',
 };
 
 /**
@@ -97,7 +105,7 @@ export function registerErrorHandler(app: FastifyInstance, options: { spaIndex: 
       request.log.warn({ dbCode: cause.code }, 'concurrent change collided');
       return reply.status(409).send(body('CONFLICT_RETRY', requestId));
     }
-    request.log.error({ errorClass: error.name, dbCode: cause?.code, fastifyCode: fastifyError.code, stack: error.stack?.split('\n').filter((line) => line.startsWith('    at ')).slice(0, 6).join('\n') }, 'unexpected error');
+    request.log.error({ errorClass: error.name, reason: (error as { reason?: string }).reason, dbCode: cause?.code, fastifyCode: fastifyError.code, stack: error.stack?.split('\n').filter((line) => line.startsWith('    at ')).slice(0, 6).join('\n') }, 'unexpected error');
     return reply.status(500).send(body('INTERNAL', requestId));
   });
 
