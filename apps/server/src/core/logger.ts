@@ -9,6 +9,8 @@ export const redactedPaths = [
   'req.headers.authorization',
   'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
+  // @fastify/multipart logs the parser options, request headers (the session cookie) included, at trace.
+  'busboyOptions.headers',
   '*.password',
   '*.currentPassword',
   '*.newPassword',

@@ -31,6 +31,8 @@ const markers = {
   phone: `+49 30 ${id.replace(/\D/g, '').padEnd(6, '7').slice(0, 6)}99`,
   newPhone: `+31 20 ${id.replace(/\D/g, '').padEnd(6, '3').slice(0, 6)}11`,
   invitee: `zmarkerinvitee${id}@praxis.example`,
+  fileName: `Zmarkerfilename${id} Behandelplan`,
+  fileContent: `Zmarkerfilecontent${id} diagnosis F32.1`,
 };
 
 function walk(dir: string): string[] {
@@ -43,6 +45,9 @@ function walk(dir: string): string[] {
 function hits(haystack: Buffer): string[] {
   return Object.entries(markers).filter(([, value]) => haystack.includes(Buffer.from(value)) || haystack.includes(Buffer.from(value.toLowerCase()))).map(([key]) => key);
 }
+
+/** Every cookie value the test's browser held: none may appear in the logs. */
+const sessionCookies: string[] = [];
 
 async function exercise(app: FastifyInstance, mailer: MemoryMailer) {
   const agent = new TestAgent(app);
@@ -64,6 +69,14 @@ async function exercise(app: FastifyInstance, mailer: MemoryMailer) {
   expect((await agent.get('/api/v1/invitations')).body.invitations[0].email).toBe(markers.invitee);
   expect((await agent.get('/api/v1/staff')).body.members[0]).toMatchObject({ name: markers.name, email: markers.email });
   expect((await agent.get('/api/v1/audit-events')).body.events.some((e: { actorName: string }) => e.actorName === markers.name)).toBe(true);
+  // A file: its name and its contents, larger than one encryption chunk.
+  const content = Buffer.concat([Buffer.from(`%PDF-1.4\n% ${markers.fileContent}\n`), Buffer.alloc(100_000, 0x25), Buffer.from(`\n% ${markers.fileContent}\n%%EOF\n`)]);
+  const uploaded = await agent.upload('/api/v1/organisation/files', { name: `${markers.fileName}.pdf`, content });
+  expect(uploaded.status).toBe(201);
+  expect((await agent.get('/api/v1/organisation/files')).body.files[0].name).toBe(`${markers.fileName}.pdf`);
+  const download = await app.inject({ method: 'GET', url: `/api/v1/organisation/files/${uploaded.body.id}/content`, headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+  expect(download.rawPayload.equals(content)).toBe(true);
+  sessionCookies.push(...agent.cookies.values());
   // … and login finds the account by its address through the blind index.
   expect((await new TestAgent(app).post('/api/v1/auth/login', { email: markers.email.toUpperCase(), password })).status).toBe(200);
 }
@@ -115,6 +128,15 @@ describe('encryption at rest: the marker scan', () => {
     const logText = Buffer.concat(logLines);
     expect(logText.length).toBeGreaterThan(1000); // trace level: every request was logged
     expect(hits(logText)).toEqual([]);
+    expect(sessionCookies.length).toBeGreaterThan(0);
+    for (const cookie of sessionCookies) expect(logText.includes(Buffer.from(cookie)), 'a cookie value in the logs').toBe(false);
+  });
+
+  it('scanned the encrypted blob store too', () => {
+    const blobs = walk(services.config.blobDir);
+    expect(blobs.length).toBeGreaterThan(0);
+    expect(blobs.every((file) => file.startsWith(dataDir))).toBe(true);
+    expect(blobs.flatMap((file) => hits(readFileSync(file)))).toEqual([]);
   });
 
   it('would find the markers if they were stored in clear (the scan itself works)', () => {
