@@ -11,6 +11,7 @@ import { HomePage } from './features/home/home-page';
 import { NotFoundPage } from './features/home/not-found-page';
 import { AcceptInvitationPage } from './features/invitations/accept-invitation-page';
 import { OrganisationDetailsPage } from './features/organisation/details-page';
+import { FilesPage } from './features/organisation/files-page';
 import { SecurityPolicyPage } from './features/organisation/security-policy-page';
 import { ProfilePage } from './features/profile/profile-page';
 import { SessionsPage } from './features/sessions/sessions-page';
@@ -34,6 +35,7 @@ export function AppRoutes() {
         <Route path="staff" element={<RequireManager><StaffPage /></RequireManager>} />
         <Route path="organisation/security" element={<RequireManager><SecurityPolicyPage /></RequireManager>} />
         <Route path="organisation/details" element={<RequireManager><OrganisationDetailsPage /></RequireManager>} />
+        <Route path="organisation/files" element={<FilesPage />} />
         <Route path="audit" element={<RequireManager><AuditPage /></RequireManager>} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>

@@ -19,6 +19,7 @@ import {
   UserIcon,
   UsersIcon,
 } from './icons';
+import { FolderIcon } from '../features/organisation/files-icons';
 import { LanguageSwitcher } from './language-switcher';
 
 interface NavItem {
@@ -49,14 +50,18 @@ export function AppLayout() {
     { to: '/profile', label: t('nav.profile'), icon: <UserIcon /> },
     { to: '/sessions', label: t('nav.sessions'), icon: <DevicesIcon /> },
   ];
-  const organisation: NavItem[] = managing
-    ? [
-        { to: '/staff', label: t('nav.staff'), icon: <UsersIcon /> },
-        { to: '/organisation/security', label: t('nav.security'), icon: <ShieldIcon /> },
-        { to: '/audit', label: t('nav.audit'), icon: <AuditIcon /> },
-        { to: '/organisation/details', label: t('nav.details'), icon: <BuildingIcon /> },
-      ]
-    : [];
+  // Practice files are for everyone; the rest of the organisation is for owners and admins.
+  const organisation: NavItem[] = [
+    { to: '/organisation/files', label: t('nav.files'), icon: <FolderIcon /> },
+    ...(managing
+      ? [
+          { to: '/staff', label: t('nav.staff'), icon: <UsersIcon /> },
+          { to: '/organisation/security', label: t('nav.security'), icon: <ShieldIcon /> },
+          { to: '/audit', label: t('nav.audit'), icon: <AuditIcon /> },
+          { to: '/organisation/details', label: t('nav.details'), icon: <BuildingIcon /> },
+        ]
+      : []),
+  ];
 
   const renderItem = (item: NavItem) => {
     const active = item.to === '/' ? location.pathname === '/' : location.pathname.startsWith(item.to);

@@ -3,8 +3,9 @@ import type { ErrorBody, ErrorCode } from '@haven/contracts';
 /**
  * The one way the web app talks to the Haven API (`/api/v1`).
  *
- * - JSON in and out, cookies `same-origin` only; the session cookie is HttpOnly and never
- *   touched here, and no token is ever written to storage.
+ * - JSON in and out (uploads: `multipart/form-data`, see {@link apiUpload}), cookies
+ *   `same-origin` only; the session cookie is HttpOnly and never touched here, and no token is
+ *   ever written to storage.
  * - CSRF: every non-GET request echoes the `haven_csrf` (or `__Host-haven_csrf` over HTTPS)
  *   cookie in the `x-csrf-token` header (double-submit). The server sets that cookie on any
  *   GET, so when it is missing we make one GET first.
@@ -91,6 +92,8 @@ type Query = Record<string, string | number | undefined | null>;
 export interface RequestOptions {
   query?: Query | undefined;
   body?: unknown;
+  /** A multipart body (uploads); the browser sets its content-type with the boundary. */
+  form?: FormData | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -119,7 +122,7 @@ async function request<T>(method: Method, path: string, options: RequestOptions 
       method,
       headers,
       credentials: 'same-origin',
-      body: options.body === undefined ? null : JSON.stringify(options.body),
+      body: options.form ?? (options.body === undefined ? null : JSON.stringify(options.body)),
       signal: options.signal ?? null,
     });
   } catch (cause) {
@@ -173,3 +176,10 @@ export const api = {
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, { body }),
   delete: <T = void>(path: string) => request<T>('DELETE', path),
 };
+
+/** Uploads one file as `multipart/form-data` in the field `file`; same CSRF, cookies and errors as above. */
+export function apiUpload<T>(path: string, file: File): Promise<T> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  return request<T>('POST', path, { form });
+}
