@@ -16,6 +16,7 @@ import { newId } from './core/security/tokens.ts';
 import { accountRoutes } from './features/accounts/routes.ts';
 import { auditRoutes } from './features/audit/routes.ts';
 import { authRoutes } from './features/auth/routes.ts';
+import { secondFactorRoutes } from './features/second-factor/routes.ts';
 import { organisationFileRoutes } from './features/organisation-files/routes.ts';
 import { organisationRoutes } from './features/organisations/routes.ts';
 import { registerAccessGuard } from './features/sessions/guard.ts';
@@ -120,6 +121,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       organisationRoutes(api);
       staffRoutes(api, services);
       auditRoutes(api);
+      secondFactorRoutes(api, services);
       await organisationFileRoutes(api, services);
     },
     { prefix: '/api/v1' },

@@ -2,11 +2,12 @@ import diagnostics from 'node:diagnostics_channel';
 import { defaultSecurityPolicy, type ErrorCode, type StaffRole } from '@haven/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Access } from '../src/core/http/access.ts';
+import { needsStepUp, type Access } from '../src/core/http/access.ts';
 import { TestAgent, type TestResponse } from './support/agent.ts';
 import { addMember, createTestOrganisation, signupBody, strongPassword, unique, type TestOrganisation, type TestPerson } from './support/fixtures.ts';
 import { createHarness, type TestHarness } from './support/harness.ts';
 import { samplePdf, type UploadFile } from './support/sample-files.ts';
+import { totpCodeAt } from '../src/features/second-factor/totp.ts';
 
 /*
  * The authorization matrix, generated from the running app: every route it registers, with the
@@ -55,7 +56,7 @@ type PrincipalName = (typeof principals)[number];
 
 type Expected =
   | { kind: 'allowed' }
-  | { kind: 'refused'; status: 401 | 403; code: ErrorCode; audited: boolean }
+  | { kind: 'refused'; status: 401 | 403 | 409; code: ErrorCode; audited: boolean }
   | { kind: 'hidden'; code: ErrorCode };
 
 function expectedOutcome(access: Access, who: PrincipalName, crossTenant: ErrorCode | undefined): Expected {
@@ -65,6 +66,8 @@ function expectedOutcome(access: Access, who: PrincipalName, crossTenant: ErrorC
     if (access.level === 'locked') return { kind: 'refused', status: 401, code: 'SESSION_EXPIRED', audited: false };
     return { kind: 'refused', status: 401, code: 'AUTH_REQUIRED', audited: false };
   }
+  // The second step of signing in: only a session that owes it; a signed-in one owes nothing.
+  if (access.level === 'second_factor') return { kind: 'refused', status: 409, code: 'SECOND_FACTOR_NOT_PENDING', audited: false };
   const role: StaffRole = who === 'otherOwner' ? 'owner' : who;
   if (access.level === 'member' && access.roles && !access.roles.includes(role)) return { kind: 'refused', status: 403, code: 'FORBIDDEN', audited: true };
   // Another practice's owner is let through by role, and must then find nothing of practice A.
@@ -157,7 +160,7 @@ interface BuiltRequest {
   status: number;
   code?: ErrorCode;
   /** Runs after an allowed request succeeded (e.g. remember a changed password). */
-  after?: (response: TestResponse) => void;
+  after?: (response: TestResponse) => void | Promise<void>;
   /** Runs after a refused or hidden request: re-reads the target to prove nothing changed. */
   untouched?: () => Promise<void>;
 }
@@ -218,6 +221,26 @@ const cases: Record<string, RouteCase> = {
   'POST /api/v1/auth/unlock': { build: async ({ person }) => ({ body: { password: person?.password ?? strongPassword() }, status: 200 }) },
   'POST /api/v1/auth/password-reset': { build: async ({ person }) => ({ body: { email: person?.email ?? `nobody-${unique()}@example.org` }, status: 202 }) },
   'POST /api/v1/auth/password-reset/confirm': { build: async () => ({ body: { token: unknownToken(), password: strongPassword() }, status: 400, code: 'TOKEN_INVALID' }) },
+  // ----- second factors (the principals here sign in with their password only) -----
+  'POST /api/v1/auth/second-factor': { build: async () => ({ body: { method: 'totp', code: '123456' }, status: 200 }) },
+  'POST /api/v1/auth/step-up': { build: async ({ person }) => ({ body: { method: 'password', password: person?.password ?? strongPassword() }, status: 200 }) },
+  'GET /api/v1/me/security': { build: async () => ({ status: 200 }) },
+  'POST /api/v1/me/totp/setup': { build: async () => ({ status: 200 }) },
+  'POST /api/v1/me/totp/confirm': {
+    build: async ({ person, agent }) => {
+      if (!person) return { body: { code: '123456' }, status: 200 };
+      const setup = await agent.post('/api/v1/me/totp/setup');
+      expect(setup.status).toBe(200);
+      return {
+        body: { code: totpCodeAt(setup.body.secret, h.clock.now()) },
+        status: 200,
+        // Back to password-only, so later cells sign this person in as before.
+        after: async () => expect((await agent.delete('/api/v1/me/totp')).status).toBe(204),
+      };
+    },
+  },
+  'DELETE /api/v1/me/totp': { build: async () => ({ status: 404, code: 'NOT_FOUND' }) },
+  'POST /api/v1/me/recovery-codes': { build: async () => ({ status: 409, code: 'TOTP_SETUP_NOT_STARTED' }) },
   'POST /api/v1/me/password': {
     build: async ({ person }) => {
       const newPassword = strongPassword();
@@ -324,17 +347,24 @@ describe('the route table', () => {
   // and has to be accepted on purpose (vitest -u) in the same review.
   it('declares the reviewed access policy', () => {
     const policy = Object.fromEntries(
-      apiRoutes.map((route) => [label(route), route.access?.level === 'member' && route.access.roles ? `roles: ${route.access.roles.join(', ')}` : route.access?.level]),
+      apiRoutes.map((route) => {
+        const declared = route.access;
+        const base = declared?.level === 'member' && declared.roles ? `roles: ${declared.roles.join(', ')}` : declared?.level;
+        const flags = [declared?.level === 'account' && declared.duringEnrolment ? 'during enrolment' : '', needsStepUp(declared!) ? 'step-up' : ''].filter(Boolean);
+        return [label(route), flags.length ? `${base} (${flags.join(', ')})` : base];
+      }),
     );
     expect(policy).toMatchInlineSnapshot(`
       {
         "DELETE /api/v1/invitations/:id": "roles: owner, admin",
+        "DELETE /api/v1/me/totp": "account (step-up)",
         "DELETE /api/v1/organisation/files/:id": "roles: owner, admin",
         "DELETE /api/v1/sessions/:id": "account",
         "GET /api/v1/audit-events": "roles: owner, admin",
         "GET /api/v1/auth/session": "public",
         "GET /api/v1/invitations": "roles: owner, admin",
-        "GET /api/v1/me": "account",
+        "GET /api/v1/me": "account (during enrolment)",
+        "GET /api/v1/me/security": "account (during enrolment)",
         "GET /api/v1/organisation": "member",
         "GET /api/v1/organisation/files": "member",
         "GET /api/v1/organisation/files/:id/content": "member",
@@ -351,7 +381,9 @@ describe('the route table', () => {
         "POST /api/v1/auth/logout": "public",
         "POST /api/v1/auth/password-reset": "public",
         "POST /api/v1/auth/password-reset/confirm": "public",
+        "POST /api/v1/auth/second-factor": "second_factor",
         "POST /api/v1/auth/select-organisation": "account",
+        "POST /api/v1/auth/step-up": "account",
         "POST /api/v1/auth/unlock": "locked",
         "POST /api/v1/auth/verify-email": "public",
         "POST /api/v1/invitations": "roles: owner, admin",
@@ -359,6 +391,9 @@ describe('the route table', () => {
         "POST /api/v1/invitations/preview": "public",
         "POST /api/v1/me/email/confirm": "public",
         "POST /api/v1/me/password": "account",
+        "POST /api/v1/me/recovery-codes": "account (step-up)",
+        "POST /api/v1/me/totp/confirm": "account (during enrolment, step-up)",
+        "POST /api/v1/me/totp/setup": "account (during enrolment, step-up)",
         "POST /api/v1/organisation/files": "roles: owner, admin",
         "POST /api/v1/sessions/end-others": "account",
         "POST /api/v1/signup": "public",
@@ -408,7 +443,7 @@ describe.each(apiRoutes.map((route) => [label(route), route] as const))('%s', (k
         expect([401, 403], shown).not.toContain(response.status);
         expect(response.status, shown).toBe(built.status);
         if (built.code) expect(response.body.error.code, shown).toBe(built.code);
-        built.after?.(response);
+        await built.after?.(response);
         break;
       case 'refused':
         expect(response.status, shown).toBe(expected.status);

@@ -7,6 +7,7 @@ import type { Access } from '../src/core/http/access.ts';
 import { TestAgent, type TestResponse } from './support/agent.ts';
 import { addMember, createTestOrganisation, signupBody, strongPassword, unique, type TestOrganisation } from './support/fixtures.ts';
 import { createHarness, type TestHarness } from './support/harness.ts';
+import { totpCodeAt } from '../src/features/second-factor/totp.ts';
 
 /*
  * Robustness of every API route against bad input, generated from the routes the running app
@@ -54,6 +55,21 @@ const marker = () => `BADINPUT-${unique()}`;
 const randomUuid = () => crypto.randomUUID();
 /** A route URL with its `:id` filled in. */
 const urlOf = (route: DiscoveredRoute, id: string = randomUuid()) => route.url.replace(':id', id);
+
+/**
+ * Who calls a route here: the practice's owner — or, for the second step of signing in, the
+ * owner in the middle of it (authenticator app set up, password given, code still owed).
+ */
+async function callerFor(route: DiscoveredRoute, org: TestOrganisation): Promise<TestAgent> {
+  if (route.access?.level !== 'second_factor') return org.owner.agent;
+  const setup = await org.owner.agent.post('/api/v1/me/totp/setup');
+  expect(setup.status).toBe(200);
+  expect((await org.owner.agent.post('/api/v1/me/totp/confirm', { code: totpCodeAt(setup.body.secret, h.clock.now()) })).status).toBe(200);
+  const pending = new TestAgent(h.app);
+  const login = await pending.post('/api/v1/auth/login', { email: org.owner.email, password: org.owner.password });
+  expect(login.body.status).toBe('second_factor_required');
+  return pending;
+}
 
 /** The one error body: a catalogued code with its status and message, and nothing that was sent. */
 function expectCleanError(response: TestResponse, code: ErrorCode, sentMarker?: string): void {
@@ -160,28 +176,30 @@ describe('the route list', () => {
 
 describe.each(writes.map((route) => [label(route), route] as const))('%s: unreadable bodies', (_name, route) => {
   let org: TestOrganisation;
+  let caller: TestAgent;
   beforeAll(async () => {
     org = await createTestOrganisation(h);
+    caller = await callerFor(route, org);
   });
 
   it('answers malformed JSON with 400 MALFORMED_REQUEST', async () => {
-    const response = await org.owner.agent.request(route.method as 'POST', urlOf(route), undefined, { rawBody: '{"a":', headers: json });
+    const response = await caller.request(route.method as 'POST', urlOf(route), undefined, { rawBody: '{"a":', headers: json });
     expectCleanError(response, 'MALFORMED_REQUEST');
-    const empty = await org.owner.agent.request(route.method as 'POST', urlOf(route), undefined, { rawBody: '', headers: json });
+    const empty = await caller.request(route.method as 'POST', urlOf(route), undefined, { rawBody: '', headers: json });
     expectCleanError(empty, 'MALFORMED_REQUEST');
   });
 
   it('refuses prototype-poisoning keys with 400 MALFORMED_REQUEST', async () => {
     const sent = marker();
     for (const rawBody of [`{"__proto__":{"isAdmin":"${sent}"}}`, `{"constructor":{"prototype":{"isAdmin":"${sent}"}}}`]) {
-      const response = await org.owner.agent.request(route.method as 'POST', urlOf(route), undefined, { rawBody, headers: json });
+      const response = await caller.request(route.method as 'POST', urlOf(route), undefined, { rawBody, headers: json });
       expectCleanError(response, 'MALFORMED_REQUEST', sent);
     }
   });
 
   it('answers a body over the limit (~70 KB) with 413 PAYLOAD_TOO_LARGE', async () => {
     const sent = marker();
-    const response = await org.owner.agent.request(route.method as 'POST', urlOf(route), { padding: `${sent}${'x'.repeat(70_000)}` });
+    const response = await caller.request(route.method as 'POST', urlOf(route), { padding: `${sent}${'x'.repeat(70_000)}` });
     expectCleanError(response, 'PAYLOAD_TOO_LARGE', sent);
   });
 
@@ -195,19 +213,19 @@ describe.each(writes.map((route) => [label(route), route] as const))('%s: unread
       ['application/x-www-form-urlencoded', `note=${sent}`, 'UNSUPPORTED_MEDIA_TYPE'],
       ['multipart/form-data; boundary=x', `--x\r\nContent-Disposition: form-data; name="note"\r\n\r\n${sent}\r\n--x--\r\n`, takesUploads ? 'FILE_REQUIRED' : 'UNSUPPORTED_MEDIA_TYPE'],
     ] as const) {
-      const response = await org.owner.agent.request(route.method as 'POST', urlOf(route), undefined, { rawBody, headers: { 'content-type': type } });
+      const response = await caller.request(route.method as 'POST', urlOf(route), undefined, { rawBody, headers: { 'content-type': type } });
       expectCleanError(response, code, sent);
     }
   });
 });
 
 describe.each(withBody.map((route) => [label(route), route] as const))('%s: invalid bodies', (_name, route) => {
-  let org: TestOrganisation;
+  let caller: TestAgent;
   const shape = jsonSchemaOf(zodOf(route.schema?.body)!);
   beforeAll(async () => {
-    org = await createTestOrganisation(h);
+    caller = await callerFor(route, await createTestOrganisation(h));
   });
-  const send = (body: unknown) => org.owner.agent.request(route.method as 'POST', urlOf(route), body);
+  const send = (body: unknown) => caller.request(route.method as 'POST', urlOf(route), body);
 
   it('answers a wrong type in any field with 400 VALIDATION_FAILED naming that field', async () => {
     const fields = leaves(shape);
@@ -233,7 +251,7 @@ describe.each(withBody.map((route) => [label(route), route] as const))('%s: inva
 
   it('answers bodies that are not objects with 400 and never a 500', async () => {
     for (const rawBody of ['null', '[]', '"text"', '12', 'true', `{"deep":${'['.repeat(2000)}${']'.repeat(2000)}}`]) {
-      const response = await org.owner.agent.request(route.method as 'POST', urlOf(route), undefined, { rawBody, headers: json });
+      const response = await caller.request(route.method as 'POST', urlOf(route), undefined, { rawBody, headers: json });
       expectCleanError(response, 'VALIDATION_FAILED');
     }
   });

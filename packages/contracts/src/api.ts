@@ -62,6 +62,10 @@ export const SessionInfo = z.object({
   idleTimeoutSeconds: z.number(),
   absoluteExpiresAt: z.string(),
   lastActiveAt: z.string(),
+  /** 'enrolment': a second factor must be set up before anything else. */
+  pending: z.enum(['second_factor', 'enrolment']).nullable(),
+  /** The last proof with the strongest factor (step-up needs it within five minutes). */
+  reauthenticatedAt: z.string().nullable(),
 });
 
 export const Me = z.object({
@@ -81,14 +85,21 @@ export const Me = z.object({
 });
 export type Me = z.infer<typeof Me>;
 
-export const LoginResponse = z.object({
-  status: z.enum(['authenticated', 'choose_organisation']),
-  me: Me,
-});
+export const LoginResponse = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('authenticated'), me: Me }),
+  z.object({ status: z.literal('choose_organisation'), me: Me }),
+  /** The password was right; the session waits for one of these (POST /auth/second-factor). */
+  z.object({ status: z.literal('second_factor_required'), methods: z.array(z.enum(['totp', 'recovery_code'])) }),
+  /** Signed in, but a practice requires a second factor and there is none yet: set one up first. */
+  z.object({ status: z.literal('enrolment_required'), me: Me }),
+]);
+export type LoginResponse = z.infer<typeof LoginResponse>;
 
 /** GET /auth/session: the lock state, read without counting as activity. */
 export const SessionState = z.object({
   state: z.enum(['active', 'locked', 'none']),
+  /** A sign-in step still owed by an active session. */
+  pending: z.enum(['second_factor', 'enrolment']).nullable(),
   idleTimeoutSeconds: z.number().nullable(),
   idleExpiresAt: z.string().nullable(),
   absoluteExpiresAt: z.string().nullable(),

@@ -4,3 +4,4 @@ export * from './policy.ts';
 export * from './api.ts';
 export * from './audit-actions.ts';
 export * from './files.ts';
+export * from './second-factor.ts';

@@ -45,6 +45,10 @@ export interface Principal {
   readonly idleTimeoutSeconds: number;
   readonly absoluteExpiresAt: Date;
   readonly lastActiveAt: Date;
+  /** The sign-in step this session still owes (null: none). */
+  readonly pending: 'second_factor' | 'enrolment' | null;
+  /** The last proof with the account's strongest factor (for step-up). */
+  readonly reauthenticatedAt: Date | null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { bigint, customType, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { UploadableMime } from '@haven/contracts';
 import { sealed } from '../crypto/sealed-column.ts';
 
@@ -28,6 +28,8 @@ export const accounts = pgTable('accounts', {
   passwordHash: text('password_hash').notNull(),
   passwordChangedAt: ts('password_changed_at').notNull(),
   failedLoginCount: integer('failed_login_count').notNull().default(0),
+  /** Wrong second-factor codes (same lock, own count). */
+  failedCodeCount: integer('failed_code_count').notNull().default(0),
   throttledUntil: ts('throttled_until'),
   lockedUntil: ts('locked_until'),
   lockCount: integer('lock_count').notNull().default(0),
@@ -55,6 +57,7 @@ export const organisations = pgTable('organisations', {
   passwordPolicyMode: text('password_policy_mode').$type<'nist' | 'classes'>().notNull(),
   passwordMinLength: integer('password_min_length').notNull(),
   idleTimeoutMinutes: integer('idle_timeout_minutes').notNull(),
+  secondFactorRequired: boolean('second_factor_required').notNull().default(false),
   createdAt: ts('created_at').notNull(),
   updatedAt: ts('updated_at').notNull(),
 });
@@ -125,6 +128,10 @@ export const sessions = pgTable('sessions', {
   lockedAt: ts('locked_at'),
   endedAt: ts('ended_at'),
   endReason: text('end_reason'),
+  /** null: signed in; otherwise the sign-in step still owed (see features/second-factor). */
+  pending: text('pending').$type<'second_factor' | 'enrolment'>(),
+  /** The last proof with the account's strongest factor; step-up looks at it. */
+  reauthenticatedAt: ts('reauthenticated_at'),
 });
 
 export const auditEvents = pgTable(
@@ -238,6 +245,25 @@ export const organisationFiles = pgTable(
   (t) => [primaryKey({ columns: [t.orgId, t.id] })],
 );
 
+/** An account's authenticator app; the secret sealed under the platform key. */
+export const accountTotp = pgTable('account_totp', {
+  accountId: uuid('account_id').primaryKey(),
+  secret: sealed('secret').notNull(),
+  createdAt: ts('created_at').notNull(),
+  confirmedAt: ts('confirmed_at'),
+  lastUsedStep: bigint('last_used_step', { mode: 'number' }),
+  lastUsedAt: ts('last_used_at'),
+});
+
+export const recoveryCodes = pgTable('recovery_codes', {
+  id: uuid('id').primaryKey(),
+  accountId: uuid('account_id').notNull(),
+  lookup: text('lookup').notNull(),
+  codeHash: text('code_hash').notNull(),
+  createdAt: ts('created_at').notNull(),
+  usedAt: ts('used_at'),
+});
+
 export const schema = {
   accounts,
   organisations,
@@ -253,4 +279,6 @@ export const schema = {
   patientKeys,
   erasureLedger,
   organisationFiles,
+  accountTotp,
+  recoveryCodes,
 };

@@ -5,9 +5,13 @@ import type { StaffRole } from '@haven/contracts';
  * (the guard in http/guard.ts), never remembered per handler.
  *  - public:   anyone; a session is read if present.
  *  - locked:   a session that may be idle-locked (unlock, session state).
- *  - account:  an active session; an organisation need not be chosen.
+ *  - secondFactor: a session whose password was right and that still owes its second factor.
+ *  - account:  an active, fully signed-in session; an organisation need not be chosen.
+ *              `duringEnrolment`: also while the account must first set up a second factor.
  *  - member:   an active session with an organisation and an active membership in it.
  *  - roles:    member with one of these roles.
+ *  `stepUp` (account, member): the person proved themselves with their strongest factor in the
+ *  last five minutes (security settings, factors, exports, the audit trail).
  */
 import type { Config } from '../config.ts';
 
@@ -20,13 +24,22 @@ export const strictRateLimit = (config: Config) => ({ rateLimit: { max: config.r
 export type Access =
   | { level: 'public' }
   | { level: 'locked' }
-  | { level: 'account' }
-  | { level: 'member'; roles?: readonly StaffRole[] };
+  | { level: 'second_factor' }
+  | { level: 'account'; duringEnrolment?: boolean; stepUp?: boolean }
+  | { level: 'member'; roles?: readonly StaffRole[]; stepUp?: boolean };
 
 export const access = {
   public: { level: 'public' },
   locked: { level: 'locked' },
+  secondFactor: { level: 'second_factor' },
   account: { level: 'account' },
+  /** Account routes that setting up a first second factor needs. */
+  enrolment: { level: 'account', duringEnrolment: true },
   member: { level: 'member' },
   roles: (...roles: StaffRole[]): Access => ({ level: 'member', roles }),
-} as const satisfies Record<string, Access | ((...roles: StaffRole[]) => Access)>;
+  /** The same access, plus a recent re-authentication. */
+  stepUp: (base: Extract<Access, { level: 'account' | 'member' }>): Access => ({ ...base, stepUp: true }),
+} as const;
+
+/** Whether a route needs a recent re-authentication. */
+export const needsStepUp = (routeAccess: Access): boolean => (routeAccess.level === 'account' || routeAccess.level === 'member') && routeAccess.stepUp === true;

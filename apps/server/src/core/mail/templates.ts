@@ -41,6 +41,11 @@ const templates = {
     de: { subject: 'Ihr Haven-Konto wurde vorübergehend gesperrt', body: ['Guten Tag {name},', 'nach mehreren fehlgeschlagenen Anmeldeversuchen ist Ihr Konto bis {until} (UTC) gesperrt. Das schützt Sie, falls jemand Ihr Passwort zu erraten versucht.', 'Wenn diese Versuche nicht von Ihnen stammen, empfehlen wir, Ihr Passwort zurückzusetzen. Das hebt auch die Sperre auf.'], action: 'Passwort zurücksetzen' },
     nl: { subject: 'Uw Haven-account is tijdelijk geblokkeerd', body: ['Beste {name},', 'Na meerdere mislukte inlogpogingen is uw account geblokkeerd tot {until} (UTC). Dit beschermt u als iemand uw wachtwoord probeert te raden.', 'Waren deze pogingen niet van u? Dan raden we aan uw wachtwoord opnieuw in te stellen. Daarmee wordt de blokkade ook opgeheven.'], action: 'Wachtwoord opnieuw instellen' },
   },
+  second_factor_changed: {
+    en: { subject: 'Your Haven sign-in protection changed', body: ['Hello {name},', 'On {when} (UTC): {change}', 'If this was not you, reset your password now and tell your practice administrator.'], action: 'Reset my password' },
+    de: { subject: 'Der Anmeldeschutz Ihres Haven-Kontos wurde geändert', body: ['Guten Tag {name},', 'am {when} (UTC): {change}', 'Wenn Sie das nicht waren, setzen Sie Ihr Passwort sofort zurück und informieren Sie die Administration Ihrer Praxis.'], action: 'Passwort zurücksetzen' },
+    nl: { subject: 'De inlogbeveiliging van uw Haven-account is gewijzigd', body: ['Beste {name},', 'Op {when} (UTC): {change}', 'Was u dit niet? Stel dan direct een nieuw wachtwoord in en waarschuw de beheerder van uw praktijk.'], action: 'Wachtwoord opnieuw instellen' },
+  },
   invitation: {
     en: { subject: 'You are invited to join {organisation} on Haven', body: ['Hello,', '{inviter} invites you to join {organisation} on Haven as {role}. The invitation is valid for 7 days and works once.', 'If you did not expect this, you can ignore this message.'], action: 'Accept the invitation' },
     de: { subject: 'Einladung zu {organisation} bei Haven', body: ['Guten Tag,', '{inviter} lädt Sie ein, {organisation} bei Haven als {role} beizutreten. Die Einladung ist 7 Tage gültig und kann einmal verwendet werden.', 'Wenn Sie diese Einladung nicht erwartet haben, können Sie diese Nachricht ignorieren.'], action: 'Einladung annehmen' },
@@ -97,6 +102,14 @@ export const maskEmail = (email: string): string => {
   const [local = '', domain = ''] = email.split('@');
   return `${local.slice(0, 1)}***@${domain}`;
 };
+
+/** The sentence a `second_factor_changed` mail says, per change. */
+export const secondFactorChanges = {
+  totp_enrolled: { en: 'an authenticator app was set up for signing in.', de: 'Für die Anmeldung wurde eine Authenticator-App eingerichtet.', nl: 'er is een authenticator-app ingesteld om mee in te loggen.' },
+  totp_removed: { en: 'the authenticator app was removed from your account.', de: 'Die Authenticator-App wurde von Ihrem Konto entfernt.', nl: 'de authenticator-app is van uw account verwijderd.' },
+  recovery_codes_generated: { en: 'new recovery codes were created; the old ones no longer work.', de: 'Es wurden neue Wiederherstellungscodes erstellt; die bisherigen gelten nicht mehr.', nl: 'er zijn nieuwe herstelcodes aangemaakt; de oude werken niet meer.' },
+  recovery_code_used: { en: 'a recovery code was used to sign in. {remaining} codes are left.', de: 'Zur Anmeldung wurde ein Wiederherstellungscode verwendet. Es sind noch {remaining} Codes übrig.', nl: 'er is met een herstelcode ingelogd. Er zijn nog {remaining} codes over.' },
+} as const satisfies Record<string, Record<Locale, string>>;
 
 export function renderMail(name: TemplateName, locale: Locale, to: string, params: Params, link?: string): OutgoingMail {
   const template: Template = templates[name][locale];

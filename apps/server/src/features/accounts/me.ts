@@ -8,6 +8,8 @@ export interface SessionSummary {
   idleTimeoutSeconds: number;
   absoluteExpiresAt: Date;
   lastActiveAt: Date;
+  pending: 'second_factor' | 'enrolment' | null;
+  reauthenticatedAt: Date | null;
 }
 
 /** The signed-in person as the web app sees them: account, chosen organisation, choices, session. */
@@ -42,6 +44,8 @@ export async function loadMe(
       idleTimeoutSeconds: input.session.idleTimeoutSeconds,
       absoluteExpiresAt: input.session.absoluteExpiresAt.toISOString(),
       lastActiveAt: input.session.lastActiveAt.toISOString(),
+      pending: input.session.pending,
+      reauthenticatedAt: input.session.reauthenticatedAt?.toISOString() ?? null,
     },
     passwordPolicy: current
       ? { mode: current.passwordPolicyMode, minLength: current.passwordMinLength }

@@ -99,6 +99,8 @@ export interface MembershipWithOrganisation {
   passwordPolicyMode: 'nist' | 'classes';
   passwordMinLength: number;
   idleTimeoutMinutes: number;
+  /** The practice requires its staff to use a second factor. */
+  secondFactorRequired: boolean;
 }
 
 /**
@@ -115,6 +117,7 @@ export async function activeMembershipsOfAccount(systemTx: Tx, fields: FieldCryp
       passwordPolicyMode: organisations.passwordPolicyMode,
       passwordMinLength: organisations.passwordMinLength,
       idleTimeoutMinutes: organisations.idleTimeoutMinutes,
+      secondFactorRequired: organisations.secondFactorRequired,
     })
     .from(memberships)
     .innerJoin(organisations, eq(organisations.id, memberships.orgId))

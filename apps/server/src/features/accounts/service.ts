@@ -12,7 +12,7 @@ import { findAccountByEmail, findAccountById, updateAccount } from './repository
 
 export function getMe(ctx: RequestContext): Promise<Me> {
   const principal = signedIn(ctx);
-  return loadMe(ctx.services, { accountId: principal.accountId, orgId: principal.orgId, session: { id: principal.sessionId, idleTimeoutSeconds: principal.idleTimeoutSeconds, absoluteExpiresAt: principal.absoluteExpiresAt, lastActiveAt: ctx.services.clock.now() } });
+  return loadMe(ctx.services, { accountId: principal.accountId, orgId: principal.orgId, session: { id: principal.sessionId, idleTimeoutSeconds: principal.idleTimeoutSeconds, absoluteExpiresAt: principal.absoluteExpiresAt, lastActiveAt: ctx.services.clock.now(), pending: principal.pending, reauthenticatedAt: principal.reauthenticatedAt } });
 }
 
 export interface ProfileChanges {

@@ -5,6 +5,7 @@ export type AuthAuditEvent =
   | { action: 'org.signed_up'; outcome: 'success'; resourceType: 'organisation'; resourceId: string }
   | { action: 'account.email_verified'; outcome: 'success'; resourceType: 'account'; resourceId: string }
   | { action: 'auth.login_succeeded'; outcome: 'success'; resourceType: 'session'; resourceId: string }
+  | { action: 'auth.password_verified'; outcome: 'success'; resourceType: 'session'; resourceId: string }
   | { action: 'auth.login_failed'; outcome: 'failed'; reason: LoginFailure }
   | { action: 'auth.login_locked'; outcome: 'failed'; reason: string }
   | { action: 'auth.logout'; outcome: 'success'; resourceType: 'session'; resourceId: string }
@@ -16,6 +17,6 @@ export type AuthAuditEvent =
   | { action: 'password.changed'; outcome: 'success' | 'failed'; resourceType: 'account'; resourceId: string; reason?: string };
 
 /** Why a login failed, as recorded (never shown to the client, which always hears the same). */
-export type LoginFailure = 'unknown_account' | 'wrong_password' | 'locked' | 'throttled' | 'email_not_verified' | 'no_membership';
+export type LoginFailure = 'unknown_account' | 'wrong_password' | 'wrong_code' | 'locked' | 'throttled' | 'email_not_verified' | 'no_membership';
 
 export const authEvent = (event: AuthAuditEvent): AuditEventInput => event;

@@ -1,4 +1,4 @@
-import type { Me } from '@haven/contracts';
+import type { Me, SecondFactorMethod } from '@haven/contracts';
 import { appendAudit } from '../../core/audit/record.ts';
 import { auditMeta, signedIn, type RequestContext } from '../../core/context.ts';
 import { platformOrgId } from '../../core/db/database.ts';
@@ -11,15 +11,14 @@ import { loadMe } from '../accounts/me.ts';
 import { activeMembershipsOfAccount, findAccountByEmail, findAccountById } from '../accounts/repository.ts';
 import { endSession, insertSession, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
 import { authEvent, type LoginFailure } from './audit.ts';
-import { checkAccountPassword, reportLockout, spendUnknownAccountAttempt } from './password-check.ts';
+import { secondFactorMethodsOf } from '../second-factor/repository.ts';
+import { checkAccountPassword, reportLockout, resetFailedAttempts, spendUnknownAccountAttempt } from './password-check.ts';
 
 const defaultIdleSeconds = 15 * 60;
 
-export interface LoginResult {
-  status: 'authenticated' | 'choose_organisation';
-  me: Me;
-  issued: IssuedSession;
-}
+export type LoginResult =
+  | { status: 'authenticated' | 'choose_organisation' | 'enrolment_required'; me: Me; issued: IssuedSession }
+  | { status: 'second_factor_required'; methods: SecondFactorMethod[]; issued: IssuedSession };
 
 /**
  * Password login. Unknown e-mail, wrong password, throttled and locked accounts all end in the
@@ -40,7 +39,8 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
     return fail(null, 'unknown_account');
   }
 
-  const check = await checkAccountPassword(ctx.services, account, input.password);
+  // The failure count is only reset once the whole sign-in succeeds (see checkAccountPassword).
+  const check = await checkAccountPassword(ctx.services, account, input.password, { resetOnSuccess: false });
   if (!check.ok) {
     await reportLockout(ctx, account, check);
     return fail(account.id, check.why);
@@ -65,6 +65,12 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
   const chosen =
     memberships.find((m) => m.orgId === input.organisationId) ?? (memberships.length === 1 ? memberships[0] : undefined);
 
+  // A person who has a second factor always answers with it; one without must set one up first
+  // when any of their practices requires it (one identity, the strictest practice's rule).
+  const methods = await db.identity((tx) => secondFactorMethodsOf(tx, account.id));
+  const pending = methods.length > 0 ? 'second_factor' : memberships.some((m) => m.secondFactorRequired) ? 'enrolment' : null;
+  if (pending !== 'second_factor') await resetFailedAttempts(ctx.services, account.id);
+
   const now = clock.now();
   const idleTimeoutSeconds = chosen ? chosen.idleTimeoutMinutes * 60 : defaultIdleSeconds;
   const absoluteExpiresAt = new Date(now.getTime() + config.session.absoluteHours * 3600_000);
@@ -78,22 +84,27 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
       now,
       idleTimeoutSeconds,
       absoluteExpiresAt,
+      pending,
+      // Without a second factor the password is the strongest proof this account has.
+      reauthenticatedAt: pending === 'second_factor' ? null : now,
     });
     await appendAudit(tx, auditOrg, { ...auditMeta(ctx, now), actorAccountId: account.id, actorRole: chosen?.role ?? null }, authEvent({
-      action: 'auth.login_succeeded',
+      action: pending === 'second_factor' ? 'auth.password_verified' : 'auth.login_succeeded',
       outcome: 'success',
       resourceType: 'session',
       resourceId: session.id,
     }));
     return session;
   });
+  // Nothing about the person is answered before the second factor.
+  if (pending === 'second_factor') return { status: 'second_factor_required', methods, issued };
   const me = await loadMe(ctx.services, {
     accountId: account.id,
     orgId: chosen?.orgId ?? null,
-    session: { id: issued.id, idleTimeoutSeconds, absoluteExpiresAt, lastActiveAt: now },
+    session: { id: issued.id, idleTimeoutSeconds, absoluteExpiresAt, lastActiveAt: now, pending, reauthenticatedAt: now },
     known: { account, memberships },
   });
-  return { status: chosen ? 'authenticated' : 'choose_organisation', me, issued };
+  return { status: pending === 'enrolment' ? 'enrolment_required' : chosen ? 'authenticated' : 'choose_organisation', me, issued };
 }
 
 /** Picks (or switches) the organisation of the session; a privilege change, so the token rotates. */
@@ -120,7 +131,7 @@ export async function selectOrganisation(ctx: RequestContext, input: { unverifie
   const me = await loadMe(ctx.services, {
     accountId: principal.accountId,
     orgId,
-    session: { id: principal.sessionId, idleTimeoutSeconds, absoluteExpiresAt: principal.absoluteExpiresAt, lastActiveAt: now },
+    session: { id: principal.sessionId, idleTimeoutSeconds, absoluteExpiresAt: principal.absoluteExpiresAt, lastActiveAt: now, pending: principal.pending, reauthenticatedAt: principal.reauthenticatedAt },
   });
   return { me, issued };
 }
@@ -148,7 +159,8 @@ export async function unlockSession(ctx: RequestContext, input: { password: stri
   const account = await db.identity((tx) => findAccountById(tx, ctx.services.fields, principal.accountId));
   if (!account) throw new AppError('SESSION_EXPIRED');
   const orgId = principal.orgId ?? platformOrgId;
-  const check = await checkAccountPassword(ctx.services, account, input.password);
+  // The failure count is only reset once the whole sign-in succeeds (see checkAccountPassword).
+  const check = await checkAccountPassword(ctx.services, account, input.password, { resetOnSuccess: false });
   if (!check.ok) {
     await reportLockout(ctx, account, check);
     await db.tenant(orgId, (tx) =>
@@ -166,7 +178,7 @@ export async function unlockSession(ctx: RequestContext, input: { password: stri
   const me = await loadMe(ctx.services, {
     accountId: principal.accountId,
     orgId: principal.orgId,
-    session: { id: principal.sessionId, idleTimeoutSeconds: principal.idleTimeoutSeconds, absoluteExpiresAt: principal.absoluteExpiresAt, lastActiveAt: now },
+    session: { id: principal.sessionId, idleTimeoutSeconds: principal.idleTimeoutSeconds, absoluteExpiresAt: principal.absoluteExpiresAt, lastActiveAt: now, pending: principal.pending, reauthenticatedAt: principal.reauthenticatedAt },
   });
   return { me, issued };
 }

@@ -20,17 +20,19 @@ export const maxLockMs = 24 * 3600_000;
 
 export type PasswordCheck =
   | { ok: true; account: AccountRow }
-  | { ok: false; why: 'wrong_password'; lockedUntil: Date | null; justLocked: boolean }
+  | { ok: false; why: 'wrong_password' | 'wrong_code'; lockedUntil: Date | null; justLocked: boolean }
   | { ok: false; why: 'locked' | 'throttled' };
 
 /**
  * Verifies a password against the lockout rules, race-free: the attempt is counted *before* the
  * hash is checked, in one conditional UPDATE that only succeeds while the account is neither
  * locked nor throttled, so a burst of parallel guesses cannot all slip past the limit. A correct
- * password resets the count. Locked and throttled accounts still cost one argon2 verification,
- * so their answer takes as long as any other. Callers hand a failed check to `reportLockout`.
+ * password resets the password count; with `resetOnSuccess: false` (a second factor is still
+ * owed) it leaves the code count and the lock history alone, so knowing the password cannot buy
+ * fresh guesses at the code. Locked and throttled accounts still cost one argon2 verification, so their answer
+ * takes as long as any other. Callers hand a failed check to `reportLockout`.
  */
-export async function checkAccountPassword(services: Services, account: AccountRow, password: string): Promise<PasswordCheck> {
+export async function checkAccountPassword(services: Services, account: AccountRow, password: string, options: { resetOnSuccess?: boolean } = {}): Promise<PasswordCheck> {
   const now = services.clock.now();
   const claimed = await services.db.identity((tx) => claimAttempt(tx, account.id, now));
   if (!claimed) {
@@ -41,10 +43,13 @@ export async function checkAccountPassword(services: Services, account: AccountR
   const valid = await services.hasher.verify(account.passwordHash, password);
   if (valid) {
     const rehash = services.hasher.needsRehash(account.passwordHash) ? await services.hasher.hash(password) : null;
+    // The password's own count always resets; the lock history and the code count only when
+    // the sign-in is complete with it.
+    const all = options.resetOnSuccess ?? true;
     await services.db.identity((tx) =>
       tx
         .update(accounts)
-        .set({ failedLoginCount: 0, lockCount: 0, throttledUntil: null, lockedUntil: null, ...(rehash ? { passwordHash: rehash } : {}) })
+        .set({ failedLoginCount: 0, ...(all ? { failedCodeCount: 0, lockCount: 0, throttledUntil: null, lockedUntil: null } : {}), ...(rehash ? { passwordHash: rehash } : {}) })
         .where(eq(accounts.id, account.id)),
     );
     return { ok: true, account };
@@ -52,6 +57,29 @@ export async function checkAccountPassword(services: Services, account: AccountR
   // The claim only succeeds on an unlocked account, so a lock in its result was set just now.
   const justLocked = claimed.lockedUntil !== null && claimed.lockedUntil > now;
   return { ok: false, why: 'wrong_password', lockedUntil: justLocked ? claimed.lockedUntil : null, justLocked };
+}
+
+/**
+ * A second-factor code under the same lockout as the password: the attempt is claimed first
+ * (wrong codes count toward the same lock), `verify` runs only on a claimed attempt, and a right
+ * code resets the count — the sign-in is complete.
+ */
+export async function checkSecondFactorCode(services: Services, account: AccountRow, verify: () => Promise<boolean>): Promise<PasswordCheck> {
+  const now = services.clock.now();
+  const claimed = await services.db.identity((tx) => claimAttempt(tx, account.id, now, 'code'));
+  if (!claimed) return { ok: false, why: account.lockedUntil && account.lockedUntil > now ? 'locked' : 'throttled' };
+  if (await verify()) {
+    await resetFailedAttempts(services, account.id);
+    return { ok: true, account };
+  }
+  const justLocked = claimed.lockedUntil !== null && claimed.lockedUntil > now;
+  return { ok: false, why: 'wrong_code', lockedUntil: justLocked ? claimed.lockedUntil : null, justLocked };
+}
+
+export async function resetFailedAttempts(services: Services, accountId: string): Promise<void> {
+  await services.db.identity((tx) =>
+    tx.update(accounts).set({ failedLoginCount: 0, failedCodeCount: 0, lockCount: 0, throttledUntil: null, lockedUntil: null }).where(eq(accounts.id, accountId)),
+  );
 }
 
 /**
@@ -64,15 +92,16 @@ export async function spendUnknownAccountAttempt(services: Services, password: s
 }
 const nobody = '00000000-0000-0000-0000-000000000000';
 
-async function claimAttempt(tx: Tx, accountId: string, now: Date) {
-  const count = sql`${accounts.failedLoginCount} + 1`;
+async function claimAttempt(tx: Tx, accountId: string, now: Date, counter: 'password' | 'code' = 'password') {
+  const column = counter === 'password' ? accounts.failedLoginCount : accounts.failedCodeCount;
+  const count = sql`${column} + 1`;
   const [row] = await tx
     .update(accounts)
     .set({
       // A lock sets the count back to the throttling range: after it expires, five more failures
       // (each slowed down) lock again, for twice as long. One stray guess per lock period must
       // not be enough to keep a person locked out for a day.
-      failedLoginCount: sql`case when ${count} >= ${lockAtFailures} then ${throttleFromFailures} else ${count} end`,
+      [counter === 'password' ? 'failedLoginCount' : 'failedCodeCount']: sql`case when ${count} >= ${lockAtFailures} then ${throttleFromFailures} else ${count} end`,
       throttledUntil: sql`case when ${count} >= ${throttleFromFailures} and ${count} < ${lockAtFailures}
         then ${now}::timestamptz + make_interval(secs => power(2, ${count} - 4)) else null end`,
       lockedUntil: sql`case when ${count} >= ${lockAtFailures}
@@ -87,7 +116,7 @@ async function claimAttempt(tx: Tx, accountId: string, now: Date) {
         or(isNull(accounts.throttledUntil), lte(accounts.throttledUntil, now)),
       ),
     )
-    .returning({ failedLoginCount: accounts.failedLoginCount, lockedUntil: accounts.lockedUntil });
+    .returning({ lockedUntil: accounts.lockedUntil });
   return row ?? null;
 }
 
@@ -98,7 +127,7 @@ async function claimAttempt(tx: Tx, accountId: string, now: Date) {
  * the holder must hear of them just the same.
  */
 export async function reportLockout(ctx: RequestContext, account: AccountRow, check: PasswordCheck): Promise<void> {
-  if (check.ok || check.why !== 'wrong_password' || !check.justLocked || !check.lockedUntil) return;
+  if (check.ok || (check.why !== 'wrong_password' && check.why !== 'wrong_code') || !check.justLocked || !check.lockedUntil) return;
   const until = check.lockedUntil;
   const { db, mailer, config } = ctx.services;
   await changeAccountAudited(db, account.id, auditMeta(ctx), authEvent({ action: 'auth.login_locked', outcome: 'failed', reason: `locked until ${until.toISOString()}` }), async () => undefined);

@@ -44,9 +44,9 @@ export function authRoutes(app: FastifyInstance, services: Services): void {
   });
 
   r.post('/auth/login', { schema: { tags, summary: 'Sign in with e-mail and password', body: LoginRequest, response: { 200: LoginResponse } }, config: { access: access.public, ...strict } }, async (request, reply) => {
-    const result = await login(request.ctx, request.body);
-    setSessionCookies(reply, config, result.issued);
-    return { status: result.status, me: result.me };
+    const { issued, ...answer } = await login(request.ctx, request.body);
+    setSessionCookies(reply, config, issued);
+    return answer;
   });
 
   r.post('/auth/select-organisation', { schema: { tags, summary: 'Choose the organisation to work in', body: SelectOrganisationRequest, response: { 200: z.object({ me: Me }) } }, config: { access: access.account } }, async (request, reply) => {
@@ -64,9 +64,10 @@ export function authRoutes(app: FastifyInstance, services: Services): void {
 
   r.get('/auth/session', { schema: { tags, summary: 'Lock state of the session (not counted as activity)', response: { 200: SessionState } }, config: { access: access.public, passive: true } }, async (request) => {
     const { principal, sessionState } = request.ctx;
-    if (!principal || sessionState === 'none') return { state: 'none' as const, idleTimeoutSeconds: null, idleExpiresAt: null, absoluteExpiresAt: null };
+    if (!principal || sessionState === 'none') return { state: 'none' as const, pending: null, idleTimeoutSeconds: null, idleExpiresAt: null, absoluteExpiresAt: null };
     return {
       state: sessionState,
+      pending: principal.pending,
       idleTimeoutSeconds: principal.idleTimeoutSeconds,
       idleExpiresAt: new Date(principal.lastActiveAt.getTime() + principal.idleTimeoutSeconds * 1000).toISOString(),
       absoluteExpiresAt: principal.absoluteExpiresAt.toISOString(),

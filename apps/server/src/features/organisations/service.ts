@@ -50,13 +50,14 @@ export async function getSecurityPolicy(ctx: RequestContext): Promise<SecurityPo
   const { orgId } = memberOf(ctx);
   const row = await ctx.services.db.tenant(orgId, (tx) => findOrganisation(tx, ctx.services.fields, orgId));
   if (!row) throw new AppError('NOT_FOUND');
-  return { password: { mode: row.passwordPolicyMode, minLength: row.passwordMinLength }, idleTimeoutMinutes: row.idleTimeoutMinutes };
+  return { password: { mode: row.passwordPolicyMode, minLength: row.passwordMinLength }, idleTimeoutMinutes: row.idleTimeoutMinutes, secondFactorRequired: row.secondFactorRequired };
 }
 
 /** Changes the security policy; a new idle limit applies to the practice's open sessions at once. */
 export async function changeSecurityPolicy(ctx: RequestContext, policy: SecurityPolicy): Promise<SecurityPolicy> {
   const member = memberOf(ctx);
   const now = ctx.services.clock.now();
+  let result = policy;
   await ctx.services.db.tenant(member.orgId, async (tx) => {
     const row = await findOrganisation(tx, ctx.services.fields, member.orgId);
     if (!row) throw new AppError('NOT_FOUND');
@@ -64,15 +65,19 @@ export async function changeSecurityPolicy(ctx: RequestContext, policy: Security
     if (row.passwordPolicyMode !== policy.password.mode) changed.push('password.mode');
     if (row.passwordMinLength !== policy.password.minLength) changed.push('password.minLength');
     if (row.idleTimeoutMinutes !== policy.idleTimeoutMinutes) changed.push('idleTimeoutMinutes');
+    const secondFactorRequired = policy.secondFactorRequired ?? row.secondFactorRequired;
+    if (row.secondFactorRequired !== secondFactorRequired) changed.push('secondFactorRequired');
+    result = { ...policy, secondFactorRequired };
     if (changed.length === 0) return;
     await updateOrganisation(tx, ctx.services.fields, member.orgId, {
       passwordPolicyMode: policy.password.mode,
       passwordMinLength: policy.password.minLength,
       idleTimeoutMinutes: policy.idleTimeoutMinutes,
+      secondFactorRequired,
       updatedAt: now,
     });
     if (changed.includes('idleTimeoutMinutes')) await applyIdleTimeoutToOpenSessions(tx, member.orgId, policy.idleTimeoutMinutes * 60, now);
     await appendAudit(tx, member.orgId, auditMeta(ctx, now), organisationEvent({ action: 'policy.changed', outcome: 'success', resourceType: 'organisation', resourceId: member.orgId, changedFields: changed }));
   });
-  return policy;
+  return result;
 }

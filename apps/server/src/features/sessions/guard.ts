@@ -1,10 +1,10 @@
-import type { StaffRole } from '@haven/contracts';
+import { stepUpWindowSeconds, type StaffRole } from '@haven/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appendAudit } from '../../core/audit/record.ts';
 import { auditMeta, type Principal, type RequestContext, type Services } from '../../core/context.ts';
 import { unsafeEnterTenant } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
-import type { Access } from '../../core/http/access.ts';
+import { needsStepUp, type Access } from '../../core/http/access.ts';
 import { newToken, safeEqual, sha256 } from '../../core/security/tokens.ts';
 import { cookieNames, readCsrfCookie, readSessionToken, setCsrfCookie } from './cookies.ts';
 import { endSession, findActiveMembership, findOpenSessionByToken, isLocked, touchSession, type SessionRow } from './repository.ts';
@@ -100,11 +100,24 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
       idleTimeoutSeconds: row.idleTimeoutSeconds,
       absoluteExpiresAt: row.absoluteExpiresAt,
       lastActiveAt: row.lastActiveAt,
+      pending: row.pending ?? null,
+      reauthenticatedAt: row.reauthenticatedAt ?? null,
     };
     if (session.state === 'locked') {
       request.ctx = { ...baseCtx, sessionState: 'locked', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null } };
       if (routeAccess.level === 'public' || routeAccess.level === 'locked') return;
       throw new AppError('SESSION_LOCKED');
+    }
+
+    // A session that still owes a sign-in step reaches only the routes of that step.
+    if (routeAccess.level === 'second_factor') {
+      if (row.pending !== 'second_factor') throw new AppError('SECOND_FACTOR_NOT_PENDING');
+      request.ctx = { ...baseCtx, sessionState: 'active', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null } };
+      return;
+    }
+    if (row.pending === 'second_factor' && routeAccess.level !== 'public') throw new AppError('SECOND_FACTOR_REQUIRED');
+    if (row.pending === 'enrolment' && routeAccess.level !== 'public' && !(routeAccess.level === 'account' && routeAccess.duringEnrolment)) {
+      throw new AppError('ENROLMENT_REQUIRED');
     }
 
     let principal: Principal = { ...principalBase, orgId: null, role: null, membershipId: null };
@@ -117,20 +130,26 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
       await services.db.identity((tx) => touchSession(tx, row.id, now));
     }
 
-    if (routeAccess.level !== 'member') return;
-    if (!principal.orgId || !principal.role) {
-      throw new AppError(row.orgId ? 'FORBIDDEN' : 'AUTH_ORGANISATION_REQUIRED', { internal: 'no active membership' });
+    if (routeAccess.level === 'member') {
+      if (!principal.orgId || !principal.role) {
+        throw new AppError(row.orgId ? 'FORBIDDEN' : 'AUTH_ORGANISATION_REQUIRED', { internal: 'no active membership' });
+      }
+      if (routeAccess.roles && !routeAccess.roles.includes(principal.role)) {
+        await services.db.tenant(principal.orgId, (tx) =>
+          appendAudit(tx, principal.orgId!, auditMeta(request.ctx, now), {
+            action: 'access.denied',
+            outcome: 'denied',
+            resourceType: 'route',
+            resourceId: `${request.method} ${request.routeOptions.url ?? ''}`,
+          }),
+        );
+        throw new AppError('FORBIDDEN', { internal: `role ${principal.role} lacks access` });
+      }
     }
-    if (routeAccess.roles && !routeAccess.roles.includes(principal.role)) {
-      await services.db.tenant(principal.orgId, (tx) =>
-        appendAudit(tx, principal.orgId!, auditMeta(request.ctx, now), {
-          action: 'access.denied',
-          outcome: 'denied',
-          resourceType: 'route',
-          resourceId: `${request.method} ${request.routeOptions.url ?? ''}`,
-        }),
-      );
-      throw new AppError('FORBIDDEN', { internal: `role ${principal.role} lacks access` });
+    // Last, so that someone without the role hears FORBIDDEN (and is audited), not "confirm it's you".
+    if (needsStepUp(routeAccess) && row.pending === null) {
+      const fresh = row.reauthenticatedAt !== null && now.getTime() - row.reauthenticatedAt.getTime() <= stepUpWindowSeconds * 1000;
+      if (!fresh) throw new AppError('STEP_UP_REQUIRED');
     }
   });
 }

@@ -21,6 +21,10 @@ export async function insertSession(
     now: Date;
     idleTimeoutSeconds: number;
     absoluteExpiresAt: Date;
+    /** The sign-in step still owed; null when this session is fully signed in. */
+    pending?: SessionRow['pending'];
+    /** When the person last proved themselves with their strongest factor. */
+    reauthenticatedAt?: Date | null;
   },
 ): Promise<IssuedSession> {
   const issued = { id: newId(), token: newToken(), csrfToken: newToken() };
@@ -36,6 +40,8 @@ export async function insertSession(
     lastActiveAt: input.now,
     absoluteExpiresAt: input.absoluteExpiresAt,
     idleTimeoutSeconds: input.idleTimeoutSeconds,
+    pending: input.pending ?? null,
+    reauthenticatedAt: input.reauthenticatedAt ?? null,
   });
   return issued;
 }
@@ -53,7 +59,7 @@ export async function findOpenSessionByToken(tx: Tx, token: string): Promise<Ses
 export async function rotateSessionToken(
   tx: Tx,
   sessionId: string,
-  changes: { orgId?: string | null; idleTimeoutSeconds?: number; now: Date },
+  changes: { orgId?: string | null; idleTimeoutSeconds?: number; now: Date; pending?: SessionRow['pending']; reauthenticatedAt?: Date },
 ): Promise<IssuedSession | null> {
   const issued = { id: sessionId, token: newToken(), csrfToken: newToken() };
   const updated = await tx
@@ -65,10 +71,17 @@ export async function rotateSessionToken(
       lockedAt: null,
       ...(changes.orgId !== undefined ? { orgId: changes.orgId } : {}),
       ...(changes.idleTimeoutSeconds !== undefined ? { idleTimeoutSeconds: changes.idleTimeoutSeconds } : {}),
+      ...(changes.pending !== undefined ? { pending: changes.pending } : {}),
+      ...(changes.reauthenticatedAt !== undefined ? { reauthenticatedAt: changes.reauthenticatedAt } : {}),
     })
     .where(and(eq(sessions.id, sessionId), isNull(sessions.endedAt)))
     .returning({ id: sessions.id });
   return updated.length === 1 ? issued : null;
+}
+
+/** Step-up: the person has just proved themselves again. */
+export async function markReauthenticated(tx: Tx, sessionId: string, now: Date): Promise<void> {
+  await tx.update(sessions).set({ reauthenticatedAt: now }).where(and(eq(sessions.id, sessionId), isNull(sessions.endedAt)));
 }
 
 /** Records activity, but only if the session is still within its idle window (no resurrection). */

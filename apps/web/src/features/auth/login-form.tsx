@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { LoginRequest, type Me } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
 import { MailIcon } from '../../components/icons';
-import { api, isApiError } from '../../lib/api';
+import { api, ApiError, isApiError } from '../../lib/api';
 import { focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/errors';
 import type { LoginResponseBody, OrganisationChoiceItem } from '../../lib/types';
 import { PasswordField } from '../../components/password-field';
@@ -44,7 +44,12 @@ export function LoginForm({ initialEmail = '', onAuthenticated }: Props) {
     setPending(true);
     try {
       const result = await api.post<LoginResponseBody>('/auth/login', parsed.data);
-      if (result.status === 'authenticated' && result.me.organisation) {
+      if (result.status === 'second_factor_required') {
+        // The second step of signing in gets its own form in the next change (issue 4).
+        setError(new ApiError({ code: 'SECOND_FACTOR_REQUIRED', status: 401, message: 'second factor required' }));
+        return;
+      }
+      if ((result.status === 'authenticated' || result.status === 'enrolment_required') && result.me.organisation) {
         onAuthenticated(result.me);
         return;
       }

@@ -1,0 +1,57 @@
+import { ConfirmTotpRequest, LoginResponse, Me, RecoveryCodes, SecondFactorRequest, SecuritySummary, StepUpRequest, TotpSetup } from '@haven/contracts';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../../core/context.ts';
+import { access, strictRateLimit } from '../../core/http/access.ts';
+import { setSessionCookies } from '../sessions/cookies.ts';
+import { completeSignIn, confirmTotpSetup, regenerateRecoveryCodes, removeTotp, securitySummary, startTotpSetup, stepUp } from './service.ts';
+
+const tags = ['second factor'];
+
+export function secondFactorRoutes(app: FastifyInstance, services: Services): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const strict = strictRateLimit(services.config);
+  const { config } = services;
+
+  r.post(
+    '/auth/second-factor',
+    { schema: { tags, summary: 'Finish signing in with a second factor', body: SecondFactorRequest, response: { 200: LoginResponse } }, config: { access: access.secondFactor, ...strict } },
+    async (request, reply) => {
+      const { issued, ...answer } = await completeSignIn(request.ctx, request.body);
+      setSessionCookies(reply, config, issued);
+      return answer;
+    },
+  );
+  r.post(
+    '/auth/step-up',
+    { schema: { tags, summary: 'Confirm it is you (second factor, or the password without one) for sensitive actions', body: StepUpRequest, response: { 200: z.object({ reauthenticatedAt: z.string() }) } }, config: { access: access.account, ...strict } },
+    async (request) => stepUp(request.ctx, request.body),
+  );
+
+  r.get('/me/security', { schema: { tags, summary: 'My second factors and recovery codes', response: { 200: SecuritySummary } }, config: { access: access.enrolment } }, async (request) => securitySummary(request.ctx));
+  r.post(
+    '/me/totp/setup',
+    { schema: { tags, summary: 'Start setting up an authenticator app (secret and QR code)', response: { 200: TotpSetup } }, config: { access: access.stepUp(access.enrolment) } },
+    async (request) => startTotpSetup(request.ctx),
+  );
+  r.post(
+    '/me/totp/confirm',
+    {
+      schema: { tags, summary: 'Confirm the authenticator app with its first code', body: ConfirmTotpRequest, response: { 200: z.object({ recoveryCodes: z.array(z.string()).nullable(), me: Me.nullable() }) } },
+      config: { access: access.stepUp(access.enrolment), ...strict },
+    },
+    async (request, reply) => {
+      const { issued, ...answer } = await confirmTotpSetup(request.ctx, request.body);
+      if (issued) setSessionCookies(reply, config, issued);
+      return answer;
+    },
+  );
+  r.delete('/me/totp', { schema: { tags, summary: 'Remove the authenticator app' }, config: { access: access.stepUp(access.account) } }, async (request, reply) => {
+    await removeTotp(request.ctx);
+    return reply.status(204).send();
+  });
+  r.post('/me/recovery-codes', { schema: { tags, summary: 'Make a new set of recovery codes (the old set stops working)', response: { 200: RecoveryCodes } }, config: { access: access.stepUp(access.account) } }, async (request) =>
+    regenerateRecoveryCodes(request.ctx),
+  );
+}

@@ -1,0 +1,282 @@
+import type { Me, SecondFactorMethod } from '@haven/contracts';
+import QRCode from 'qrcode';
+import { appendAudit } from '../../core/audit/record.ts';
+import { auditMeta, signedIn, type RequestContext } from '../../core/context.ts';
+import { platformOrgId, type Tx } from '../../core/db/database.ts';
+import { AppError } from '../../core/errors.ts';
+import { sendAfterCommit } from '../../core/mail/mailer.ts';
+import { renderMail, secondFactorChanges, utcMinute } from '../../core/mail/templates.ts';
+import { newId } from '../../core/security/tokens.ts';
+import { changeAccountAudited } from '../accounts/account-audit.ts';
+import { loadMe } from '../accounts/me.ts';
+import { activeMembershipsOfAccount, findAccountById, type AccountRow } from '../accounts/repository.ts';
+import { authEvent } from '../auth/audit.ts';
+import { checkAccountPassword, checkSecondFactorCode, reportLockout, type PasswordCheck } from '../auth/password-check.ts';
+import { markReauthenticated, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
+import { secondFactorEvent, type SecondFactorAuditEvent } from './audit.ts';
+import { formatRecoveryCode, newRecoveryCode, normaliseRecoveryCode, recoveryCodeCount, splitRecoveryCode } from './recovery-codes.ts';
+import {
+  claimTotpStep,
+  confirmTotp,
+  deleteRecoveryCodes,
+  deleteTotp,
+  findTotp,
+  hasConfirmedTotp,
+  markRecoveryCodeUsed,
+  recoveryCodeSummary,
+  replaceRecoveryCodes,
+  saveUnconfirmedTotp,
+  unusedRecoveryCodes,
+} from './repository.ts';
+import { matchTotpStep, newTotpSecret, totpUri } from './totp.ts';
+
+async function accountOf(ctx: RequestContext): Promise<AccountRow> {
+  const account = await ctx.services.db.identity((tx) => findAccountById(tx, ctx.services.fields, signedIn(ctx).accountId));
+  if (!account) throw new AppError('SESSION_EXPIRED');
+  return account;
+}
+
+/** Whether one of the account's practices requires a second factor. */
+async function secondFactorRequired(ctx: RequestContext, accountId: string): Promise<boolean> {
+  const memberships = await ctx.services.db.systemDb((tx) => activeMembershipsOfAccount(tx, ctx.services.fields, accountId));
+  return memberships.some((m) => m.secondFactorRequired);
+}
+
+/** Records a change to the account's factors in each of its practices and tells the holder. */
+async function recordChange<T>(ctx: RequestContext, account: AccountRow, event: SecondFactorAuditEvent, change: (tx: Tx) => Promise<T>, mail: { kind: keyof typeof secondFactorChanges; params?: Record<string, string> }): Promise<T> {
+  const now = ctx.services.clock.now();
+  const result = await changeAccountAudited(ctx.services.db, account.id, auditMeta(ctx, now), secondFactorEvent(event), change);
+  let sentence: string = secondFactorChanges[mail.kind][account.locale];
+  for (const [key, value] of Object.entries(mail.params ?? {})) sentence = sentence.replace(`{${key}}`, value);
+  sendAfterCommit(ctx.services.mailer, ctx.log, [
+    renderMail('second_factor_changed', account.locale, account.email, { name: account.name, when: utcMinute(now), change: sentence }, `${ctx.services.config.publicUrl}/forgot-password`),
+  ]);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// My security: what is set up
+// ---------------------------------------------------------------------------------------------
+
+export async function securitySummary(ctx: RequestContext) {
+  const principal = signedIn(ctx);
+  const { totp, codes } = await ctx.services.db.identity(async (tx) => ({
+    totp: await findTotp(tx, ctx.services.fields, principal.accountId),
+    codes: await recoveryCodeSummary(tx, principal.accountId),
+  }));
+  return {
+    totp: totp?.confirmedAt ? { confirmedAt: totp.confirmedAt.toISOString(), lastUsedAt: totp.lastUsedAt?.toISOString() ?? null } : null,
+    recoveryCodes: codes ? { remaining: codes.remaining, createdAt: codes.createdAt.toISOString() } : null,
+    required: await secondFactorRequired(ctx, principal.accountId),
+    reauthenticatedAt: principal.reauthenticatedAt?.toISOString() ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authenticator app: set up, confirm, remove
+// ---------------------------------------------------------------------------------------------
+
+/** A fresh secret with its QR code; nothing is in force until a first code confirms it. */
+export async function startTotpSetup(ctx: RequestContext) {
+  const account = await accountOf(ctx);
+  const secret = newTotpSecret();
+  const saved = await ctx.services.db.identity((tx) => saveUnconfirmedTotp(tx, ctx.services.fields, account.id, secret, ctx.services.clock.now()));
+  if (!saved) throw new AppError('TOTP_ALREADY_ENROLLED');
+  const uri = totpUri({ secret, issuer: `Haven (${new URL(ctx.services.config.publicUrl).host})`, accountLabel: account.email });
+  const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
+  return { secret, uri, qrCode: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
+}
+
+/**
+ * Confirms the app with its first code. The first factor brings a first set of recovery codes
+ * (shown once). A session that had to enrol is signed in fully from here, with a new token.
+ */
+export async function confirmTotpSetup(ctx: RequestContext, input: { code: string }): Promise<{ recoveryCodes: string[] | null; me: Me | null; issued: IssuedSession | null }> {
+  const principal = signedIn(ctx);
+  const account = await accountOf(ctx);
+  const { db, fields, clock } = ctx.services;
+  const now = clock.now();
+  const totp = await db.identity((tx) => findTotp(tx, fields, account.id));
+  if (!totp || totp.confirmedAt) throw new AppError('TOTP_SETUP_NOT_STARTED');
+  // Not counted toward the lockout: whoever is here is signed in and holds the secret already.
+  const step = matchTotpStep(totp.secret, input.code, now);
+  if (step === null) throw new AppError('SECOND_FACTOR_INVALID', { internal: 'setup code did not match' });
+
+  const hadCodes = (await db.identity((tx) => recoveryCodeSummary(tx, account.id))) !== null;
+  const codes = hadCodes ? null : await newRecoveryCodeSet(ctx);
+  await recordChange(
+    ctx,
+    account,
+    { action: 'mfa.totp_enrolled', outcome: 'success', resourceType: 'account', resourceId: account.id },
+    async (tx) => {
+      if (!(await confirmTotp(tx, account.id, step, now))) throw new AppError('TOTP_SETUP_NOT_STARTED');
+      if (codes) await replaceRecoveryCodes(tx, account.id, codes.rows, now);
+      await markReauthenticated(tx, principal.sessionId, now);
+    },
+    { kind: 'totp_enrolled' },
+  );
+  if (principal.pending !== 'enrolment') return { recoveryCodes: codes?.shown ?? null, me: null, issued: null };
+
+  const issued = await db.identity((tx) => rotateSessionToken(tx, principal.sessionId, { now, pending: null, reauthenticatedAt: now }));
+  if (!issued) throw new AppError('SESSION_EXPIRED');
+  const me = await loadMe(ctx.services, {
+    accountId: account.id,
+    orgId: principal.orgId,
+    session: { id: principal.sessionId, idleTimeoutSeconds: principal.idleTimeoutSeconds, absoluteExpiresAt: principal.absoluteExpiresAt, lastActiveAt: now, pending: null, reauthenticatedAt: now },
+  });
+  return { recoveryCodes: codes?.shown ?? null, me, issued };
+}
+
+/** Removes the app (and the recovery codes, which only ever backed it up). */
+export async function removeTotp(ctx: RequestContext): Promise<void> {
+  const account = await accountOf(ctx);
+  if (await secondFactorRequired(ctx, account.id)) throw new AppError('LAST_FACTOR');
+  await recordChange(
+    ctx,
+    account,
+    { action: 'mfa.totp_removed', outcome: 'success', resourceType: 'account', resourceId: account.id },
+    async (tx) => {
+      if (!(await deleteTotp(tx, account.id))) throw new AppError('NOT_FOUND', { internal: 'no authenticator app' });
+      await deleteRecoveryCodes(tx, account.id);
+    },
+    { kind: 'totp_removed' },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recovery codes
+// ---------------------------------------------------------------------------------------------
+
+async function newRecoveryCodeSet(ctx: RequestContext): Promise<{ shown: string[]; rows: Array<{ id: string; lookup: string; codeHash: string }> }> {
+  const codes = Array.from({ length: recoveryCodeCount }, newRecoveryCode);
+  const rows = await Promise.all(
+    codes.map(async (code) => {
+      const { lookup, secret } = splitRecoveryCode(code);
+      return { id: newId(), lookup, codeHash: await ctx.services.hasher.hash(secret) };
+    }),
+  );
+  return { shown: codes.map(formatRecoveryCode), rows };
+}
+
+/** A new set of ten; the old set stops working at once. */
+export async function regenerateRecoveryCodes(ctx: RequestContext): Promise<{ codes: string[] }> {
+  const account = await accountOf(ctx);
+  if (!(await ctx.services.db.identity((tx) => hasConfirmedTotp(tx, account.id)))) {
+    throw new AppError('TOTP_SETUP_NOT_STARTED', { internal: 'recovery codes back up a second factor; there is none' });
+  }
+  const set = await newRecoveryCodeSet(ctx);
+  await recordChange(
+    ctx,
+    account,
+    { action: 'mfa.recovery_codes_generated', outcome: 'success', resourceType: 'account', resourceId: account.id },
+    (tx) => replaceRecoveryCodes(tx, account.id, set.rows, ctx.services.clock.now()),
+    { kind: 'recovery_codes_generated' },
+  );
+  return { codes: set.shown };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answering with a second factor: at sign-in and for step-up
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Checks a second-factor answer under the account's lockout (wrong codes count like wrong
+ * passwords). A TOTP code is used once: its step is claimed in the same breath. A recovery
+ * code is spent and its holder told.
+ */
+async function checkAnswer(ctx: RequestContext, account: AccountRow, input: { method: SecondFactorMethod; code: string }): Promise<PasswordCheck> {
+  const { db, fields, clock, hasher } = ctx.services;
+  let usedRecoveryCode = false;
+  const check = await checkSecondFactorCode(ctx.services, account, async () => {
+    const now = clock.now();
+    if (input.method === 'totp') {
+      const totp = await db.identity((tx) => findTotp(tx, fields, account.id));
+      if (!totp?.confirmedAt) return false;
+      const step = matchTotpStep(totp.secret, input.code, now);
+      if (step === null) return false;
+      // Refused when this step (or a later one) was used already: a code works once.
+      return db.identity((tx) => claimTotpStep(tx, account.id, step, now));
+    }
+    const code = normaliseRecoveryCode(input.code);
+    if (!code) return false;
+    const { lookup, secret } = splitRecoveryCode(code);
+    const candidates = await db.identity((tx) => unusedRecoveryCodes(tx, account.id, lookup));
+    for (const candidate of candidates) {
+      if (await hasher.verify(candidate.codeHash, secret)) {
+        usedRecoveryCode = await db.identity((tx) => markRecoveryCodeUsed(tx, candidate.id, now));
+        return usedRecoveryCode;
+      }
+    }
+    return false;
+  });
+  if (usedRecoveryCode) {
+    const left = await db.identity((tx) => recoveryCodeSummary(tx, account.id));
+    await recordChange(ctx, account, { action: 'mfa.recovery_code_used', outcome: 'success', resourceType: 'account', resourceId: account.id }, async () => undefined, {
+      kind: 'recovery_code_used',
+      params: { remaining: String(left?.remaining ?? 0) },
+    });
+  }
+  return check;
+}
+
+async function refuse(ctx: RequestContext, account: AccountRow, check: Exclude<PasswordCheck, { ok: true }>, step: 'sign-in' | 'step-up'): Promise<never> {
+  await reportLockout(ctx, account, check);
+  await changeAccountAudited(ctx.services.db, account.id, auditMeta(ctx), authEvent({ action: 'auth.login_failed', outcome: 'failed', reason: check.why === 'wrong_password' ? 'wrong_code' : check.why }), async () => undefined);
+  throw new AppError('SECOND_FACTOR_INVALID', { internal: `${step}: ${check.why}` });
+}
+
+export type SecondFactorResult = { status: 'authenticated' | 'choose_organisation'; me: Me; issued: IssuedSession };
+
+/** The second step of signing in: the session becomes fully signed in, with a new token. */
+export async function completeSignIn(ctx: RequestContext, input: { method: SecondFactorMethod; code: string }): Promise<SecondFactorResult> {
+  const principal = signedIn(ctx);
+  const account = await accountOf(ctx);
+  const check = await checkAnswer(ctx, account, input);
+  if (!check.ok) return refuse(ctx, account, check, 'sign-in');
+
+  const { db, clock } = ctx.services;
+  const now = clock.now();
+  const memberships = await db.systemDb((tx) => activeMembershipsOfAccount(tx, ctx.services.fields, account.id));
+  const orgId = principal.orgId ?? platformOrgId;
+  const current = memberships.find((m) => m.orgId === principal.orgId);
+  const issued = await db.tenant(orgId, async (tx) => {
+    const rotated = await rotateSessionToken(tx, principal.sessionId, { now, pending: null, reauthenticatedAt: now });
+    if (!rotated) throw new AppError('SESSION_EXPIRED');
+    await appendAudit(tx, orgId, { ...auditMeta(ctx, now), actorRole: current?.role ?? null }, authEvent({ action: 'auth.login_succeeded', outcome: 'success', resourceType: 'session', resourceId: principal.sessionId }));
+    return rotated;
+  });
+  const me = await loadMe(ctx.services, {
+    accountId: account.id,
+    orgId: principal.orgId,
+    session: { id: principal.sessionId, idleTimeoutSeconds: principal.idleTimeoutSeconds, absoluteExpiresAt: principal.absoluteExpiresAt, lastActiveAt: now, pending: null, reauthenticatedAt: now },
+    known: { account, memberships },
+  });
+  return { status: principal.orgId ? 'authenticated' : 'choose_organisation', me, issued };
+}
+
+/**
+ * Step-up: proves the person again, with their second factor — or, for an account that has
+ * none (its practices do not require one), with the password.
+ */
+export async function stepUp(ctx: RequestContext, input: { method: SecondFactorMethod | 'password'; code?: string | undefined; password?: string | undefined }): Promise<{ reauthenticatedAt: string }> {
+  const principal = signedIn(ctx);
+  const account = await accountOf(ctx);
+  const { db, clock } = ctx.services;
+  const hasFactor = await db.identity((tx) => hasConfirmedTotp(tx, account.id));
+  if (input.method === 'password') {
+    if (hasFactor) throw new AppError('VALIDATION_FAILED', { fields: [{ path: 'method', issue: 'Use your second factor.' }] });
+    const check = await checkAccountPassword(ctx.services, account, input.password ?? '');
+    if (!check.ok) {
+      await reportLockout(ctx, account, check);
+      throw new AppError('PASSWORD_INCORRECT', { internal: `step-up: ${check.why}` });
+    }
+  } else {
+    const check = await checkAnswer(ctx, account, { method: input.method, code: input.code ?? '' });
+    if (!check.ok) return refuse(ctx, account, check, 'step-up');
+  }
+  const now = clock.now();
+  await changeAccountAudited(db, account.id, auditMeta(ctx, now), secondFactorEvent({ action: 'auth.step_up', outcome: 'success', resourceType: 'session', resourceId: principal.sessionId }), (tx) =>
+    markReauthenticated(tx, principal.sessionId, now),
+  );
+  return { reauthenticatedAt: now.toISOString() };
+}
