@@ -14,6 +14,9 @@ import { OrganisationDetailsPage } from './features/organisation/details-page';
 import { FilesPage } from './features/organisation/files-page';
 import { SecurityPolicyPage } from './features/organisation/security-policy-page';
 import { ProfilePage } from './features/profile/profile-page';
+import { MySecurityPage } from './features/security/my-security-page';
+import { StepUpProvider } from './features/security/step-up';
+import { TotpSetupPage } from './features/security/totp-setup-page';
 import { SessionsPage } from './features/sessions/sessions-page';
 import { SignupPage } from './features/signup/signup-page';
 import { StaffPage } from './features/staff/staff-page';
@@ -28,10 +31,13 @@ export function AppRoutes() {
       <Route path="/verify-email" element={<VerifyEmailPage />} />
       <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
       <Route path="/confirm-email" element={<ConfirmEmailPage />} />
-      <Route element={<RequireAuth><AppLayout /></RequireAuth>}>
+      {/* "Confirm it's you" (step-up) for any signed-in page; RequireAuth shows the enrolment setup instead while one is owed. */}
+      <Route element={<StepUpProvider><RequireAuth><AppLayout /></RequireAuth></StepUpProvider>}>
         <Route index element={<HomePage />} />
         <Route path="profile" element={<ProfilePage />} />
         <Route path="sessions" element={<SessionsPage />} />
+        <Route path="security" element={<MySecurityPage />} />
+        <Route path="security/setup" element={<TotpSetupPage />} />
         <Route path="staff" element={<RequireManager><StaffPage /></RequireManager>} />
         <Route path="organisation/security" element={<RequireManager><SecurityPolicyPage /></RequireManager>} />
         <Route path="organisation/details" element={<RequireManager><OrganisationDetailsPage /></RequireManager>} />

@@ -26,6 +26,8 @@ export const errorCatalogue = {
   TOTP_ALREADY_ENROLLED: { status: 409, message: 'An authenticator app is already set up. Remove it first to set up another.' },
   TOTP_SETUP_NOT_STARTED: { status: 409, message: 'Start the authenticator app setup again: it was not started or has already been completed.' },
   LAST_FACTOR: { status: 409, message: 'Your practice requires two-factor authentication: set up another factor before removing this one.' },
+  IP_NOT_ALLOWED: { status: 403, message: 'Your practice only allows access from its own networks. Connect from an allowed network, or ask your administrator.' },
+  IP_ALLOWLIST_EXCLUDES_YOU: { status: 409, message: 'This list leaves out the address you are connected from: you would lose access at once. Add your network, or confirm that you mean it.' },
   FORBIDDEN: { status: 403, message: 'You do not have permission to do this.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   ROUTE_NOT_FOUND: { status: 404, message: 'There is no such API route.' },

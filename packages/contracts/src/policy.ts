@@ -20,6 +20,13 @@ export const SecurityPolicy = z
     idleTimeoutMinutes: z.number().int().min(2).max(60),
     /** Staff must sign in with a second factor (those without one set it up at their next sign-in). Omitted: unchanged. */
     secondFactorRequired: z.boolean().optional(),
+    /**
+     * Networks staff may sign in and work from: CIDR ranges or single addresses, IPv4 or IPv6
+     * (at most 50). Empty: anywhere. Omitted: unchanged.
+     */
+    ipAllowlist: z.array(z.string().min(1).max(64)).max(50).optional(),
+    /** Saving a list that leaves out the address this request comes from needs this, set on purpose. */
+    acknowledgeOwnAddressExcluded: z.boolean().optional(),
   })
   .superRefine((value, ctx) => {
     if (value.password.mode === 'nist' && value.password.minLength < 12) {
@@ -30,7 +37,7 @@ export const SecurityPolicy = z
     }
   });
 export type SecurityPolicy = z.infer<typeof SecurityPolicy>;
-export const defaultSecurityPolicy: SecurityPolicy = { password: defaultPasswordPolicy, idleTimeoutMinutes: 15, secondFactorRequired: false };
+export const defaultSecurityPolicy: SecurityPolicy = { password: defaultPasswordPolicy, idleTimeoutMinutes: 15, secondFactorRequired: false, ipAllowlist: [] };
 
 /** Why a password was refused; the web app translates each. */
 export const passwordProblems = [

@@ -15,6 +15,7 @@ import {
   HomeIcon,
   LockIcon,
   LogoutIcon,
+  ShieldCheckIcon,
   ShieldIcon,
   UserIcon,
   UsersIcon,
@@ -48,6 +49,7 @@ export function AppLayout() {
   const personal: NavItem[] = [
     { to: '/', label: t('nav.home'), icon: <HomeIcon /> },
     { to: '/profile', label: t('nav.profile'), icon: <UserIcon /> },
+    { to: '/security', label: t('nav.mySecurity'), icon: <ShieldCheckIcon /> },
     { to: '/sessions', label: t('nav.sessions'), icon: <DevicesIcon /> },
   ];
   // Practice files are for everyone; the rest of the organisation is for owners and admins.

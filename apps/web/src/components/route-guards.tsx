@@ -4,11 +4,19 @@ import { useTranslation } from 'react-i18next';
 import { Navigate, useLocation } from 'react-router';
 import { isManagingRole } from '@haven/contracts';
 import { OrganisationChoicePage } from '../features/auth/organisation-choice-page';
+import { EnrolmentPage } from '../features/security/enrolment-page';
 import { useSession } from '../session/session-provider';
 import { ShieldIcon } from './icons';
 import { LoadingScreen } from './loading-screen';
 
-/** Pages for signed-in members. A reload into a locked session shows only the lock screen. */
+/** Where a session that must first set up a second factor is sent, whatever page it asked for. */
+export const enrolmentPath = '/security/setup';
+
+/**
+ * Pages for signed-in members. A reload into a locked session shows only the lock screen. A
+ * session that must first set up an authenticator app (a practice requires one) sees only the
+ * setup, at {@link enrolmentPath}, without the app's navigation; every other page sends it there.
+ */
 export function RequireAuth({ children }: { children: ReactNode }) {
   const { status, me, endReason } = useSession();
   const location = useLocation();
@@ -17,6 +25,10 @@ export function RequireAuth({ children }: { children: ReactNode }) {
     return <Navigate to="/login" replace state={{ from: location.pathname, reason: endReason ?? undefined }} />;
   }
   if (!me) return <div className="public-page" />;
+  if (me.session.pending === 'enrolment') {
+    if (location.pathname === enrolmentPath) return <EnrolmentPage />;
+    return <Navigate to={enrolmentPath} replace state={{ from: location.pathname }} />;
+  }
   if (!me.organisation) {
     // Reloaded after the password, before choosing an organisation: choose here, then this page.
     if (me.organisations.length > 0) return <OrganisationChoicePage me={me} />;
@@ -53,6 +65,7 @@ export function AnonymousOnly({ children }: { children: ReactNode }) {
   const { status, me } = useSession();
   const location = useLocation();
   if (status === 'loading') return <LoadingScreen />;
+  if (status === 'authenticated' && me?.session.pending === 'enrolment') return <Navigate to={enrolmentPath} replace />;
   if (status === 'authenticated' && me?.organisation) {
     const from = (location.state as { from?: unknown } | null)?.from;
     return <Navigate to={typeof from === 'string' && from.startsWith('/') ? from : '/'} replace />;

@@ -2,17 +2,22 @@ import type { z } from 'zod';
 import type {
   AuditEvent,
   AuditPage,
+  ConfirmTotpResponse,
   Invitation,
   InvitationList,
   InvitationPreview,
   LoginResponse,
+  Me,
   Member,
   MemberList,
   Organisation,
   OrganisationChoice,
+  RecoveryCodes,
+  SecuritySummary,
   SessionList,
   SessionListItem,
   SessionState,
+  TotpSetup,
 } from '@haven/contracts';
 
 /** Response types of the API, inferred from the shared contract. */
@@ -29,3 +34,9 @@ export type InvitationListBody = z.infer<typeof InvitationList>;
 export type InvitationPreviewBody = z.infer<typeof InvitationPreview>;
 export type AuditEventItem = z.infer<typeof AuditEvent>;
 export type AuditPageBody = z.infer<typeof AuditPage>;
+export type SecuritySummaryBody = z.infer<typeof SecuritySummary>;
+export type TotpSetupBody = z.infer<typeof TotpSetup>;
+/** `me` is set when confirming finished a sign-in that had to set up a second factor first. */
+export type ConfirmTotpResponseBody = z.infer<typeof ConfirmTotpResponse> & { me: Me | null };
+export type RecoveryCodesBody = z.infer<typeof RecoveryCodes>;
+export type StepUpResponseBody = { reauthenticatedAt: string };

@@ -33,7 +33,18 @@ export interface SessionContextValue {
   warningSeconds: number | null;
   /** Why the last session ended (shown on the login page the user is sent to). */
   endReason: EndReason | null;
-  /** After login (with an organisation chosen) or accepting the unlock. */
+  /**
+   * A reload found a sign-in whose password was right but whose second factor is still owed
+   * (`GET /auth/session` says `pending: 'second_factor'`): the login page starts at the code.
+   * The status is `anonymous` meanwhile: nothing is answered before the second factor.
+   */
+  pendingSecondFactor: boolean;
+  /** The waiting sign-in was finished, cancelled or has ended. */
+  forgetPendingSecondFactor(): void;
+  /**
+   * After login (with an organisation chosen, or with an authenticator app still to set up:
+   * `me.session.pending === 'enrolment'`, which the route guards send to the setup) or unlocking.
+   */
   signedIn(me: Me): void;
   /** After a change to the account (profile, e-mail). */
   setMe(me: Me): void;
@@ -69,12 +80,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [lockedByUser, setLockedByUser] = useState(false);
   const [warningSeconds, setWarningSeconds] = useState<number | null>(null);
   const [endReason, setEndReason] = useState<EndReason | null>(null);
+  const [pendingSecondFactor, setPendingSecondFactor] = useState(false);
 
   const statusRef = useRef(status);
   statusRef.current = status;
   const lockedRef = useRef(locked);
   lockedRef.current = locked;
   const lockRequestedRef = useRef(false);
+  const meRef = useRef(me);
+  meRef.current = me;
 
   const handleServerStateRef = useRef<(state: ServerSessionState) => void>(() => undefined);
   const activityRef = useRef<SessionActivity | null>(null);
@@ -145,8 +159,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         if (error.code === 'SESSION_LOCKED') lock(false);
         else if (error.code === 'SESSION_EXPIRED') end('expired');
         else if (error.code === 'AUTH_REQUIRED' && !path.startsWith('/auth/login')) end('expired');
+        // Not signed in after all (the second factor is still owed): sign in again.
+        else if (error.code === 'SECOND_FACTOR_REQUIRED') end('expired');
+        // The server wants an authenticator app set up first: learn that from GET /me, and the
+        // route guards send the person to the setup.
+        else if (error.code === 'ENROLMENT_REQUIRED' && meRef.current?.session.pending !== 'enrolment') void refetchMe();
       }),
-    [end, lock],
+    [end, lock, refetchMe],
   );
 
   // Boot: the first GET also gives us the CSRF cookie before any POST.
@@ -162,6 +181,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       }
       if (cancelled) return;
       if (state.state === 'none') {
+        setStatus('anonymous');
+        return;
+      }
+      // Password given, code still owed: signed out as far as the app goes, but the login page
+      // can continue at the code (a locked one first needs the password again anyway).
+      if (state.pending === 'second_factor') {
+        setPendingSecondFactor(state.state === 'active');
         setStatus('anonymous');
         return;
       }
@@ -211,6 +237,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const signedIn = useCallback((next: Me) => {
     setEndReason(null);
+    setPendingSecondFactor(false);
     setMeState(next);
     statusRef.current = 'authenticated';
     lockedRef.current = false;
@@ -261,13 +288,30 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     void navigate('/login', { replace: true, state: { reason: 'signedOut' satisfies EndReason } });
   }, [end, navigate]);
 
+  const forgetPendingSecondFactor = useCallback(() => setPendingSecondFactor(false), []);
+
   const refreshSessionState = useCallback(() => {
     void activityRef.current?.poll();
   }, []);
 
   const value = useMemo<SessionContextValue>(
-    () => ({ status, me, locked, lockedByUser, warningSeconds, endReason, signedIn, setMe: setMeState, unlock, lockNow, logout, refreshSessionState }),
-    [status, me, locked, lockedByUser, warningSeconds, endReason, signedIn, unlock, lockNow, logout, refreshSessionState],
+    () => ({
+      status,
+      me,
+      locked,
+      lockedByUser,
+      warningSeconds,
+      endReason,
+      pendingSecondFactor,
+      forgetPendingSecondFactor,
+      signedIn,
+      setMe: setMeState,
+      unlock,
+      lockNow,
+      logout,
+      refreshSessionState,
+    }),
+    [status, me, locked, lockedByUser, warningSeconds, endReason, pendingSecondFactor, forgetPendingSecondFactor, signedIn, unlock, lockNow, logout, refreshSessionState],
   );
 
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

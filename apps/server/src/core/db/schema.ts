@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, boolean, customType, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { UploadableMime } from '@haven/contracts';
 import { sealed } from '../crypto/sealed-column.ts';
@@ -58,6 +59,8 @@ export const organisations = pgTable('organisations', {
   passwordMinLength: integer('password_min_length').notNull(),
   idleTimeoutMinutes: integer('idle_timeout_minutes').notNull(),
   secondFactorRequired: boolean('second_factor_required').notNull().default(false),
+  /** CIDR ranges staff may work from; empty: anywhere. */
+  ipAllowlist: text('ip_allowlist').array().notNull().default(sql`'{}'::text[]`),
   createdAt: ts('created_at').notNull(),
   updatedAt: ts('updated_at').notNull(),
 });

@@ -101,6 +101,8 @@ export interface MembershipWithOrganisation {
   idleTimeoutMinutes: number;
   /** The practice requires its staff to use a second factor. */
   secondFactorRequired: boolean;
+  /** The networks (CIDR) the practice's staff may work from; empty: anywhere. */
+  ipAllowlist: string[];
 }
 
 /**
@@ -118,6 +120,7 @@ export async function activeMembershipsOfAccount(systemTx: Tx, fields: FieldCryp
       passwordMinLength: organisations.passwordMinLength,
       idleTimeoutMinutes: organisations.idleTimeoutMinutes,
       secondFactorRequired: organisations.secondFactorRequired,
+      ipAllowlist: organisations.ipAllowlist,
     })
     .from(memberships)
     .innerJoin(organisations, eq(organisations.id, memberships.orgId))

@@ -6,6 +6,7 @@ import { AppError } from '../../core/errors.ts';
 import { renderMail } from '../../core/mail/templates.ts';
 import { sendAfterCommit } from '../../core/mail/mailer.ts';
 import { issueActionToken } from '../../core/security/action-tokens.ts';
+import { allowedBy } from '../../core/security/ip-allowlist.ts';
 import { changeAccountAudited } from '../accounts/account-audit.ts';
 import { loadMe } from '../accounts/me.ts';
 import { activeMembershipsOfAccount, findAccountByEmail, findAccountById } from '../accounts/repository.ts';
@@ -62,8 +63,15 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
     await recordFailure(account.id, 'no_membership');
     throw new AppError('FORBIDDEN', { internal: 'no active membership' });
   }
-  const chosen =
-    memberships.find((m) => m.orgId === input.organisationId) ?? (memberships.length === 1 ? memberships[0] : undefined);
+  // A practice with a network allowlist can only be entered from its networks. Told only after
+  // the password was right, so the answer says nothing to someone guessing.
+  const reachable = memberships.filter((m) => allowedBy(m.ipAllowlist, ctx.ip));
+  const asked = input.organisationId ? memberships.find((m) => m.orgId === input.organisationId) : undefined;
+  if (reachable.length === 0 || (asked && !reachable.includes(asked))) {
+    await recordFailure(account.id, 'ip_not_allowed');
+    throw new AppError('IP_NOT_ALLOWED', { internal: 'address outside the practice allowlist' });
+  }
+  const chosen = asked ?? (reachable.length === 1 ? reachable[0] : undefined);
 
   // A person who has a second factor always answers with it; one without must set one up first
   // when any of their practices requires it (one identity, the strictest practice's rule).
@@ -115,6 +123,12 @@ export async function selectOrganisation(ctx: RequestContext, input: { unverifie
   const membership = memberships.find((m) => m.orgId === input.unverifiedOrgId);
   if (!membership) throw new AppError('NOT_FOUND', { internal: 'not a member of that organisation' });
   const orgId = membership.orgId;
+  if (!allowedBy(membership.ipAllowlist, ctx.ip)) {
+    await db.tenant(orgId, (tx) =>
+      appendAudit(tx, orgId, { ...auditMeta(ctx), actorRole: membership.role }, { action: 'access.denied', outcome: 'denied', resourceType: 'organisation', resourceId: orgId, reason: 'ip_not_allowed' }),
+    );
+    throw new AppError('IP_NOT_ALLOWED', { internal: 'address outside the practice allowlist' });
+  }
   const now = clock.now();
   const idleTimeoutSeconds = membership.idleTimeoutMinutes * 60;
   const issued = await db.tenant(orgId, async (tx) => {

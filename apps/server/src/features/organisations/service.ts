@@ -2,6 +2,7 @@ import type { SecurityPolicy } from '@haven/contracts';
 import { appendAudit } from '../../core/audit/record.ts';
 import { auditMeta, memberOf, type RequestContext } from '../../core/context.ts';
 import { AppError } from '../../core/errors.ts';
+import { allowedBy, parseRange } from '../../core/security/ip-allowlist.ts';
 import { organisationEvent } from './audit.ts';
 import { applyIdleTimeoutToOpenSessions, findOrganisation, updateOrganisation, type OrganisationRow } from './repository.ts';
 
@@ -50,7 +51,25 @@ export async function getSecurityPolicy(ctx: RequestContext): Promise<SecurityPo
   const { orgId } = memberOf(ctx);
   const row = await ctx.services.db.tenant(orgId, (tx) => findOrganisation(tx, ctx.services.fields, orgId));
   if (!row) throw new AppError('NOT_FOUND');
-  return { password: { mode: row.passwordPolicyMode, minLength: row.passwordMinLength }, idleTimeoutMinutes: row.idleTimeoutMinutes, secondFactorRequired: row.secondFactorRequired };
+  return { password: { mode: row.passwordPolicyMode, minLength: row.passwordMinLength }, idleTimeoutMinutes: row.idleTimeoutMinutes, secondFactorRequired: row.secondFactorRequired, ipAllowlist: row.ipAllowlist };
+}
+
+/**
+ * The allowlist as stored: each entry a valid range with its prefix spelled out (a single address
+ * becomes `/32` or `/128`, IPv6 lower-cased), duplicates dropped, order kept. Host bits are kept
+ * as typed (`net.BlockList` ignores them when matching). Every bad entry is named, so the form
+ * can mark each one.
+ */
+function normaliseAllowlist(entries: readonly string[]): string[] {
+  const problems: Array<{ path: string; issue: string }> = [];
+  const ranges: string[] = [];
+  entries.forEach((entry, index) => {
+    const parsed = parseRange(entry);
+    if (!parsed) problems.push({ path: `ipAllowlist.${index}`, issue: 'Not an IPv4 or IPv6 address or CIDR range (e.g. 192.0.2.0/24, 2001:db8::/48).' });
+    else if (!ranges.includes(parsed.cidr)) ranges.push(parsed.cidr);
+  });
+  if (problems.length > 0) throw new AppError('VALIDATION_FAILED', { fields: problems });
+  return ranges;
 }
 
 /** Changes the security policy; a new idle limit applies to the practice's open sessions at once. */
@@ -67,13 +86,20 @@ export async function changeSecurityPolicy(ctx: RequestContext, policy: Security
     if (row.idleTimeoutMinutes !== policy.idleTimeoutMinutes) changed.push('idleTimeoutMinutes');
     const secondFactorRequired = policy.secondFactorRequired ?? row.secondFactorRequired;
     if (row.secondFactorRequired !== secondFactorRequired) changed.push('secondFactorRequired');
-    result = { ...policy, secondFactorRequired };
+    const ipAllowlist = policy.ipAllowlist === undefined ? row.ipAllowlist : normaliseAllowlist(policy.ipAllowlist);
+    if (ipAllowlist.join(',') !== row.ipAllowlist.join(',')) {
+      changed.push('ipAllowlist');
+      // Locking oneself out is one click away; it needs saying "yes, I mean it".
+      if (!allowedBy(ipAllowlist, ctx.ip) && !policy.acknowledgeOwnAddressExcluded) throw new AppError('IP_ALLOWLIST_EXCLUDES_YOU');
+    }
+    result = { password: policy.password, idleTimeoutMinutes: policy.idleTimeoutMinutes, secondFactorRequired, ipAllowlist };
     if (changed.length === 0) return;
     await updateOrganisation(tx, ctx.services.fields, member.orgId, {
       passwordPolicyMode: policy.password.mode,
       passwordMinLength: policy.password.minLength,
       idleTimeoutMinutes: policy.idleTimeoutMinutes,
       secondFactorRequired,
+      ipAllowlist,
       updatedAt: now,
     });
     if (changed.includes('idleTimeoutMinutes')) await applyIdleTimeoutToOpenSessions(tx, member.orgId, policy.idleTimeoutMinutes * 60, now);

@@ -5,6 +5,7 @@ import { auditMeta, type Principal, type RequestContext, type Services } from '.
 import { unsafeEnterTenant } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
 import { needsStepUp, type Access } from '../../core/http/access.ts';
+import { allowedBy } from '../../core/security/ip-allowlist.ts';
 import { newToken, safeEqual, sha256 } from '../../core/security/tokens.ts';
 import { cookieNames, readCsrfCookie, readSessionToken, setCsrfCookie } from './cookies.ts';
 import { endSession, findActiveMembership, findOpenSessionByToken, isLocked, touchSession, type SessionRow } from './repository.ts';
@@ -26,7 +27,7 @@ const touchEveryMs = 5_000;
 
 type SessionState =
   | { state: 'none' }
-  | { state: 'locked' | 'active'; row: SessionRow; token: string; membership: { id: string; role: string } | undefined };
+  | { state: 'locked' | 'active'; row: SessionRow; token: string; membership: { id: string; role: string; ipAllowlist: string[] } | undefined };
 
 /** Reads the session cookie and classifies the session at `now`, ending it if past its lifetime. */
 export async function readSession(services: Services, token: string | null, now: Date): Promise<SessionState> {
@@ -103,6 +104,28 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
       pending: row.pending ?? null,
       reauthenticatedAt: row.reauthenticatedAt ?? null,
     };
+    // The practice's network allowlist covers every request of a session bound to it, locked or
+    // not (unlocking from elsewhere is refused too); signing out stays possible (a public route).
+    if (row.orgId && session.membership && routeAccess.level !== 'public' && !allowedBy(session.membership.ipAllowlist, baseCtx.ip)) {
+      const membership = session.membership;
+      const deniedCtx: RequestContext = {
+        ...baseCtx,
+        sessionState: session.state,
+        sessionToken: session.token,
+        principal: { ...principalBase, orgId: row.orgId, role: membership.role as StaffRole, membershipId: membership.id },
+      };
+      request.ctx = deniedCtx;
+      await services.db.tenant(row.orgId, (tx) =>
+        appendAudit(tx, row.orgId!, auditMeta(deniedCtx, now), {
+          action: 'access.denied',
+          outcome: 'denied',
+          resourceType: 'route',
+          resourceId: `${request.method} ${request.routeOptions.url ?? ''}`,
+          reason: 'ip_not_allowed',
+        }),
+      );
+      throw new AppError('IP_NOT_ALLOWED', { internal: 'address outside the practice allowlist' });
+    }
     if (session.state === 'locked') {
       request.ctx = { ...baseCtx, sessionState: 'locked', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null } };
       if (routeAccess.level === 'public' || routeAccess.level === 'locked') return;

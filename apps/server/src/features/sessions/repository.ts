@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../../core/db/database.ts';
-import { memberships, sessions } from '../../core/db/schema.ts';
+import { memberships, organisations, sessions } from '../../core/db/schema.ts';
 import { newId, newToken, sha256 } from '../../core/security/tokens.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -155,10 +155,12 @@ export function listOpenSessions(tx: Tx, accountId: string, now: Date): Promise<
     .orderBy(desc(sessions.lastActiveAt));
 }
 
+/** The account's membership in the tenant the transaction is in, with that practice's network allowlist. */
 export async function findActiveMembership(tx: Tx, accountId: string) {
   const [row] = await tx
-    .select({ id: memberships.id, role: memberships.role })
+    .select({ id: memberships.id, role: memberships.role, ipAllowlist: organisations.ipAllowlist })
     .from(memberships)
+    .innerJoin(organisations, eq(organisations.id, memberships.orgId))
     .where(and(eq(memberships.accountId, accountId), eq(memberships.status, 'active')))
     .limit(1);
   return row;

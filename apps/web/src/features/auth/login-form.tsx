@@ -1,34 +1,62 @@
 import { Alert, Anchor, Button, Group, Stack, TextInput } from '@mantine/core';
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { LoginRequest, type Me } from '@haven/contracts';
+import { LoginRequest, type Me, type SecondFactorMethod } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
 import { MailIcon } from '../../components/icons';
-import { api, ApiError, isApiError } from '../../lib/api';
+import { api, isApiError } from '../../lib/api';
 import { focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/errors';
 import type { LoginResponseBody, OrganisationChoiceItem } from '../../lib/types';
 import { PasswordField } from '../../components/password-field';
 import { OrganisationChoice } from './organisation-choice';
+import { SecondFactorStep } from './second-factor-step';
+
+export type LoginStep = 'password' | 'second_factor' | 'choose_organisation';
 
 interface Props {
   initialEmail?: string;
+  /** Signed in: fully, or with an authenticator app still to set up (`me.session.pending === 'enrolment'`). */
   onAuthenticated(me: Me): void;
+  /** A reload found a sign-in waiting for its second factor: start at that step. */
+  resumeSecondFactor?: boolean;
+  /** The step has moved on or back (the page adjusts its subtitle). */
+  onStepChange?: (step: LoginStep) => void;
+  /** The waiting sign-in was finished, cancelled or has ended. */
+  onSecondFactorSettled?: () => void;
 }
 
+const allMethods: SecondFactorMethod[] = ['totp', 'recovery_code'];
+
 /**
- * E-mail and password, then — for people in more than one organisation — the choice of
+ * E-mail and password; then, for accounts with a second factor, the code from the authenticator
+ * app (or a recovery code); then — for people in more than one organisation — the choice of
  * organisation. Wrong password, unknown e-mail and a locked account get the same answer.
  */
-export function LoginForm({ initialEmail = '', onAuthenticated }: Props) {
+export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFactor = false, onStepChange, onSecondFactorSettled }: Props) {
   const { t } = useTranslation();
   const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState('');
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
-  const [choices, setChoices] = useState<OrganisationChoiceItem[] | null>(null);
+  const [choices, setChoicesState] = useState<OrganisationChoiceItem[] | null>(null);
+  const [methods, setMethodsState] = useState<SecondFactorMethod[] | null>(resumeSecondFactor ? allMethods : null);
   const formRef = useRef<HTMLFormElement>(null);
+
+  const setMethods = (next: SecondFactorMethod[] | null) => {
+    setMethodsState(next);
+    onStepChange?.(next ? 'second_factor' : 'password');
+  };
+  const setChoices = (next: OrganisationChoiceItem[] | null) => {
+    setChoicesState(next);
+    onStepChange?.(next ? 'choose_organisation' : 'password');
+  };
+
+  useEffect(() => {
+    if (resumeSecondFactor) onStepChange?.('second_factor');
+    // Only the first render can resume.
+  }, []);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -45,11 +73,12 @@ export function LoginForm({ initialEmail = '', onAuthenticated }: Props) {
     try {
       const result = await api.post<LoginResponseBody>('/auth/login', parsed.data);
       if (result.status === 'second_factor_required') {
-        // The second step of signing in gets its own form in the next change (issue 4).
-        setError(new ApiError({ code: 'SECOND_FACTOR_REQUIRED', status: 401, message: 'second factor required' }));
+        setPassword('');
+        setMethods(result.methods.length > 0 ? result.methods : allMethods);
         return;
       }
-      if ((result.status === 'authenticated' || result.status === 'enrolment_required') && result.me.organisation) {
+      // Enrolment first, organisation after: the route guards send this session to the setup.
+      if (result.status === 'enrolment_required' || (result.status === 'authenticated' && result.me.organisation)) {
         onAuthenticated(result.me);
         return;
       }
@@ -61,6 +90,33 @@ export function LoginForm({ initialEmail = '', onAuthenticated }: Props) {
     } finally {
       setPending(false);
     }
+  }
+
+  if (methods) {
+    return (
+      <SecondFactorStep
+        methods={methods}
+        onSignedIn={(result) => {
+          onSecondFactorSettled?.();
+          if (result.status === 'authenticated' && result.me.organisation) {
+            onAuthenticated(result.me);
+            return;
+          }
+          setMethodsState(null);
+          setChoices(result.me.organisations);
+        }}
+        onCancel={() => {
+          onSecondFactorSettled?.();
+          setError(null);
+          setMethods(null);
+        }}
+        onSessionGone={(caught) => {
+          onSecondFactorSettled?.();
+          setError(caught);
+          setMethods(null);
+        }}
+      />
+    );
   }
 
   if (choices) {

@@ -1,11 +1,12 @@
 import { Alert, Anchor, Paper, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import { InfoIcon } from '../../components/icons';
 import { useDocumentTitle } from '../../components/page-header';
 import { PublicLayout } from '../../components/public-layout';
 import { useSession } from '../../session/session-provider';
-import { LoginForm } from './login-form';
+import { LoginForm, type LoginStep } from './login-form';
 
 /** Why the user landed on the login page, passed in router state by whoever sent them. */
 export type LoginNotice =
@@ -14,7 +15,8 @@ export type LoginNotice =
 
 export function LoginPage() {
   const { t } = useTranslation();
-  const { signedIn } = useSession();
+  const { signedIn, pendingSecondFactor, forgetPendingSecondFactor } = useSession();
+  const [step, setStep] = useState<LoginStep>('password');
   const navigate = useNavigate();
   const location = useLocation();
   const state = (location.state ?? null) as (Partial<LoginNotice> & { from?: string; email?: string }) | null;
@@ -46,9 +48,9 @@ export function LoginPage() {
           <Title order={1} fz={28}>
             {t('login.title')}
           </Title>
-          <Text c="dimmed">{t('login.subtitle')}</Text>
+          <Text c="dimmed">{step === 'second_factor' ? t('secondFactor.subtitle') : t('login.subtitle')}</Text>
         </div>
-        {notice ? (
+        {notice && step === 'password' ? (
           <Alert icon={<InfoIcon />} color={state?.reason === 'expired' ? 'orange' : 'haven'} role="status" data-testid="login-notice">
             {notice}
           </Alert>
@@ -56,6 +58,9 @@ export function LoginPage() {
         <Paper withBorder shadow="sm" p="xl">
           <LoginForm
             initialEmail={state?.email ?? ''}
+            resumeSecondFactor={pendingSecondFactor}
+            onStepChange={setStep}
+            onSecondFactorSettled={forgetPendingSecondFactor}
             onAuthenticated={(me) => {
               signedIn(me);
               const from = state?.from;

@@ -1,15 +1,18 @@
-import { Alert, Button, Card, Group, NumberInput, Radio, Skeleton, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Group, Modal, NumberInput, Radio, Skeleton, Stack, Switch, Text, Textarea, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { SecurityPolicy, type Me } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
-import { InfoIcon } from '../../components/icons';
+import { AlertIcon, InfoIcon } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
-import { api } from '../../lib/api';
+import { api, ApiError } from '../../lib/api';
 import { apiFieldErrors, focusFirstError, type FieldErrors } from '../../lib/errors';
 import { useSession } from '../../session/session-provider';
+import { fetchSecuritySummary, securitySummaryKey } from '../security/codes';
+import { isStepUpCancelled, useStepUp } from '../security/step-up';
 
 type Mode = SecurityPolicy['password']['mode'];
 const lengthRange: Record<Mode, { min: number; max: number }> = {
@@ -34,6 +37,16 @@ export function SecurityPolicyPage() {
   );
 }
 
+/** The server names each bad entry by position (`ipAllowlist.3`); the form names them as typed. */
+function badAllowlistEntries(error: unknown, sent: string[]): string[] {
+  if (!(error instanceof ApiError)) return [];
+  return error.fields
+    .map((field) => /^ipAllowlist\.(\d+)$/.exec(field.path))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => sent[Number(match[1])])
+    .filter((entry): entry is string => entry !== undefined);
+}
+
 function PolicyForm({ initial }: { initial: SecurityPolicy }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
@@ -41,6 +54,15 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
   const [mode, setMode] = useState<Mode>(initial.password.mode);
   const [minLength, setMinLength] = useState<number | string>(initial.password.minLength);
   const [idle, setIdle] = useState<number | string>(initial.idleTimeoutMinutes);
+  const [secondFactorRequired, setSecondFactorRequired] = useState(initial.secondFactorRequired ?? false);
+  // One range per line, as people paste them from their IT provider's e-mail.
+  const [allowlistText, setAllowlistText] = useState((initial.ipAllowlist ?? []).join('\n'));
+  const [confirmSelfExclusion, setConfirmSelfExclusion] = useState(false);
+  const withStepUp = useStepUp();
+  const explanationId = useId();
+  // Whether the person changing the rule has a second factor themselves (else: at their next sign-in).
+  const mine = useQuery({ queryKey: securitySummaryKey, queryFn: fetchSecuritySummary });
+  const ownFactorMissing = secondFactorRequired && mine.data !== undefined && mine.data.totp === null;
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<unknown>(null);
   const [pending, setPending] = useState(false);
@@ -55,10 +77,20 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
     });
   }, [range.min, range.max]);
 
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
+  const allowlistLines = () => allowlistText.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+
+  async function submit(event: FormEvent<HTMLFormElement> | null, acknowledgeOwnAddressExcluded = false) {
+    event?.preventDefault();
     if (pending) return;
-    const candidate = { password: { mode, minLength: Number(minLength) }, idleTimeoutMinutes: Number(idle) };
+    setConfirmSelfExclusion(false);
+    const ipAllowlist = allowlistLines();
+    const candidate = {
+      password: { mode, minLength: Number(minLength) },
+      idleTimeoutMinutes: Number(idle),
+      secondFactorRequired,
+      ipAllowlist,
+      ...(acknowledgeOwnAddressExcluded ? { acknowledgeOwnAddressExcluded } : {}),
+    };
     const errors: FieldErrors = {};
     const length = candidate.password.minLength;
     if (!Number.isInteger(length) || length < range.min || length > range.max) {
@@ -67,6 +99,7 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
     if (!Number.isInteger(candidate.idleTimeoutMinutes) || candidate.idleTimeoutMinutes < 2 || candidate.idleTimeoutMinutes > 60) {
       errors['idleTimeoutMinutes'] = t('security.idleRange', { min: 2, max: 60 });
     }
+    if (ipAllowlist.length > 50) errors['ipAllowlist'] = t('security.network.tooMany', { max: 50 });
     const parsed = SecurityPolicy.safeParse(candidate);
     setFieldErrors(errors);
     if (Object.keys(errors).length > 0 || !parsed.success) {
@@ -76,15 +109,23 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
     setError(null);
     setPending(true);
     try {
-      const saved = await api.put<SecurityPolicy | undefined>('/organisation/security-policy', parsed.data);
+      const saved = await withStepUp(() => api.put<SecurityPolicy | undefined>('/organisation/security-policy', parsed.data));
       queryClient.setQueryData(['security-policy'], saved ?? parsed.data);
+      if (saved?.ipAllowlist) setAllowlistText(saved.ipAllowlist.join('\n'));
       notifications.show({ color: 'green', message: t('security.saved') });
       // The idle timeout and password rules apply to this session too.
       refreshSessionState();
       api.get<Me>('/me').then(setMe, () => undefined);
+      void queryClient.invalidateQueries({ queryKey: securitySummaryKey });
     } catch (caught) {
+      if (isStepUpCancelled(caught)) return;
+      if (caught instanceof ApiError && caught.code === 'IP_ALLOWLIST_EXCLUDES_YOU') {
+        setConfirmSelfExclusion(true);
+        return;
+      }
       setError(caught);
-      setFieldErrors(apiFieldErrors(t, caught));
+      const bad = badAllowlistEntries(caught, ipAllowlist);
+      setFieldErrors({ ...apiFieldErrors(t, caught), ...(bad.length > 0 ? { ipAllowlist: t('security.network.invalid', { entries: bad.join(', ') }) } : {}) });
     } finally {
       setPending(false);
     }
@@ -178,6 +219,94 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
             />
           </Stack>
         </Card>
+        <Card withBorder padding="lg" data-testid="second-factor-policy">
+          <Stack gap="md">
+            <div>
+              <Title order={2} fz="lg">
+                {t('security.secondFactor.title')}
+              </Title>
+              <Text size="sm" c="dimmed">
+                {t('security.secondFactor.subtitle')}
+              </Text>
+            </div>
+            {/* The explanation outside the <label>, so the switch is named by its label alone. */}
+            <div>
+              <Switch
+                label={t('security.secondFactor.label')}
+                checked={secondFactorRequired}
+                onChange={(event) => setSecondFactorRequired(event.currentTarget.checked)}
+                size="md"
+                aria-describedby={explanationId}
+                data-testid="second-factor-required"
+              />
+              <Text size="sm" c="dimmed" id={explanationId} mt={6} pl={58}>
+                {t('security.secondFactor.description')}
+              </Text>
+            </div>
+            {ownFactorMissing ? (
+              <Alert color="orange" variant="light" icon={<AlertIcon />} data-testid="second-factor-own-missing">
+                <Text size="sm">
+                  {t('security.secondFactor.ownMissing')}{' '}
+                  <Anchor component={Link} to="/security/setup" size="sm">
+                    {t('security.secondFactor.ownSetUp')}
+                  </Anchor>
+                </Text>
+              </Alert>
+            ) : null}
+          </Stack>
+        </Card>
+        <Card withBorder padding="lg" data-testid="network-policy">
+          <Stack gap="md">
+            <div>
+              <Title order={2} fz="lg">
+                {t('security.network.title')}
+              </Title>
+              <Text size="sm" c="dimmed">
+                {t('security.network.subtitle')}
+              </Text>
+            </div>
+            <Textarea
+              label={t('security.network.label')}
+              description={t('security.network.description')}
+              placeholder={'192.0.2.0/24\n2001:db8:abcd::/48'}
+              value={allowlistText}
+              onChange={(event) => setAllowlistText(event.currentTarget.value)}
+              autosize
+              minRows={3}
+              maxRows={12}
+              spellCheck={false}
+              autoComplete="off"
+              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+              error={fieldErrors['ipAllowlist']}
+              inputWrapperOrder={['label', 'description', 'input', 'error']}
+              data-testid="ip-allowlist"
+            />
+            <Alert color="gray" variant="light" icon={<InfoIcon />}>
+              <Text size="sm">{allowlistLines().length === 0 ? t('security.network.empty') : t('security.network.active', { count: allowlistLines().length })}</Text>
+            </Alert>
+          </Stack>
+        </Card>
+        <Modal
+          opened={confirmSelfExclusion}
+          onClose={() => setConfirmSelfExclusion(false)}
+          title={t('security.network.confirmTitle')}
+          centered
+          data-testid="ip-allowlist-confirm"
+        >
+          <Stack gap="md">
+            <Alert color="red" variant="light" icon={<AlertIcon />}>
+              <Text size="sm">{t('security.network.confirmBody')}</Text>
+            </Alert>
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setConfirmSelfExclusion(false)} data-autofocus>
+                {t('security.network.confirmBack')}
+              </Button>
+              <Button color="red" onClick={() => void submit(null, true)} data-testid="ip-allowlist-confirm-save">
+                {t('security.network.confirmSave')}
+              </Button>
+            </Group>
+          </Stack>
+        </Modal>
         <Group justify="flex-end">
           <Button type="submit" loading={pending}>
             {t('common.saveChanges')}

@@ -1,0 +1,138 @@
+import { Anchor, Button, Group, Stack, Text, ThemeIcon } from '@mantine/core';
+import { useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { SecondFactorMethod } from '@haven/contracts';
+import { ErrorAlert } from '../../components/error-alert';
+import { KeyIcon, PhoneIcon } from '../../components/icons';
+import { api, isApiError } from '../../lib/api';
+import type { LoginResponseBody } from '../../lib/types';
+import { RecoveryCodeField, TotpCodeField } from '../security/code-fields';
+import { isRecoveryCodeShape, isTotpCode, totpDigits } from '../security/codes';
+
+type SignedIn = Extract<LoginResponseBody, { status: 'authenticated' | 'choose_organisation' }>;
+
+interface Props {
+  methods: readonly SecondFactorMethod[];
+  /** `POST /auth/second-factor` answered: signed in (or the organisation is still to choose). */
+  onSignedIn(result: SignedIn): void;
+  /** "Cancel": the pending session is signed out and the password step shows again. */
+  onCancel(): void;
+  /** The half-signed-in session is gone (expired, signed out elsewhere): start with the password again. */
+  onSessionGone(error: unknown): void;
+}
+
+/** Errors after which this step cannot succeed any more: the session behind it has ended. */
+const sessionGone = ['AUTH_REQUIRED', 'SESSION_EXPIRED', 'SESSION_LOCKED', 'SECOND_FACTOR_NOT_PENDING'] as const;
+
+/**
+ * The second step of signing in: the six digits from the authenticator app, or one of the
+ * recovery codes. A wrong code keeps the form (with the same answer for wrong, used, expired or
+ * locked out, as the server gives).
+ */
+export function SecondFactorStep({ methods, onSignedIn, onCancel, onSessionGone }: Props) {
+  const { t } = useTranslation();
+  const canUseApp = methods.includes('totp');
+  const canUseRecovery = methods.includes('recovery_code');
+  const [method, setMethod] = useState<SecondFactorMethod>(canUseApp ? 'totp' : 'recovery_code');
+  const [code, setCode] = useState('');
+  const [fieldError, setFieldError] = useState<string | undefined>();
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  const focusInput = () => requestAnimationFrame(() => inputRef.current?.focus());
+
+  function switchTo(next: SecondFactorMethod) {
+    setMethod(next);
+    setCode('');
+    setFieldError(undefined);
+    setError(null);
+  }
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (pending) return;
+    const valid = method === 'totp' ? isTotpCode(code) : isRecoveryCodeShape(code);
+    if (!valid) {
+      setFieldError(method === 'totp' ? t('secondFactor.totpFormat') : t('secondFactor.recoveryFormat'));
+      focusInput();
+      return;
+    }
+    setFieldError(undefined);
+    setError(null);
+    setPending(true);
+    try {
+      const result = await api.post<LoginResponseBody>('/auth/second-factor', { method, code: method === 'totp' ? totpDigits(code) : code.trim() });
+      if (result.status === 'authenticated' || result.status === 'choose_organisation') {
+        onSignedIn(result);
+        return;
+      }
+      setPending(false);
+    } catch (caught) {
+      setPending(false);
+      if (sessionGone.some((code) => isApiError(caught, code))) {
+        onSessionGone(caught);
+        return;
+      }
+      setError(caught);
+      setCode('');
+      focusInput();
+    }
+  }
+
+  async function cancel() {
+    setCancelling(true);
+    try {
+      await api.post<void>('/auth/logout');
+    } catch {
+      // Forgotten here either way; an unfinished sign-in ends by itself.
+    }
+    onCancel();
+  }
+
+  return (
+    <form onSubmit={submit} noValidate data-testid="second-factor-form" data-method={method} aria-labelledby="second-factor-title">
+      <Stack gap="md">
+        <Group gap="sm" wrap="nowrap" align="flex-start">
+          <ThemeIcon variant="light" size={40} radius="xl" style={{ flex: 'none' }}>
+            {method === 'totp' ? <PhoneIcon size={20} /> : <KeyIcon size={20} />}
+          </ThemeIcon>
+          <div>
+            <Text fw={600} fz="lg" component="h2" id="second-factor-title">
+              {method === 'totp' ? t('secondFactor.totpTitle') : t('secondFactor.recoveryTitle')}
+            </Text>
+            <Text size="sm" c="dimmed">
+              {method === 'totp' ? t('secondFactor.totpPrompt') : t('secondFactor.recoveryPrompt')}
+            </Text>
+          </div>
+        </Group>
+        <ErrorAlert error={error} />
+        {method === 'totp' ? (
+          <TotpCodeField key="totp" ref={inputRef} value={code} onChange={setCode} error={fieldError} autoFocus />
+        ) : (
+          <RecoveryCodeField key="recovery" ref={inputRef} value={code} onChange={setCode} error={fieldError} autoFocus />
+        )}
+        <Button type="submit" loading={pending} disabled={cancelling} fullWidth data-testid="second-factor-submit">
+          {t('secondFactor.submit')}
+        </Button>
+        <Group justify="space-between" gap="xs">
+          {method === 'totp' && canUseRecovery ? (
+            <Anchor component="button" type="button" size="sm" onClick={() => switchTo('recovery_code')} style={{ textAlign: 'start' }} data-testid="second-factor-use-recovery">
+              {t('secondFactor.useRecovery')}
+            </Anchor>
+          ) : method === 'recovery_code' && canUseApp ? (
+            <Anchor component="button" type="button" size="sm" onClick={() => switchTo('totp')} style={{ textAlign: 'start' }} data-testid="second-factor-use-totp">
+              {t('secondFactor.useTotp')}
+            </Anchor>
+          ) : (
+            <span />
+          )}
+          <Anchor component="button" type="button" size="sm" c="dimmed" onClick={() => void cancel()} disabled={cancelling || pending} data-testid="second-factor-cancel">
+            {t('secondFactor.cancel')}
+          </Anchor>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,248 @@
+import { Anchor, Button, Group, Loader, Modal, Stack, Text } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorAlert } from '../../components/error-alert';
+import { PasswordField } from '../../components/password-field';
+import { api, isApiError } from '../../lib/api';
+import type { StepUpResponseBody } from '../../lib/types';
+import { useSession } from '../../session/session-provider';
+import { RecoveryCodeField, TotpCodeField } from './code-fields';
+import { fetchSecuritySummary, isRecoveryCodeShape, isTotpCode, securitySummaryKey, totpDigits } from './codes';
+
+/**
+ * Step-up: sensitive actions (changing one's factors; later exports, the audit trail and
+ * security settings) need a proof with the strongest factor from the last five minutes. When
+ * the server answers STEP_UP_REQUIRED, "Confirm it's you" asks for the authenticator code (or a
+ * recovery code, or the password for an account without a second factor), sends it to
+ * `POST /auth/step-up` and then repeats the action once by itself.
+ *
+ *   const withStepUp = useStepUp();
+ *   await withStepUp(() => api.delete('/me/totp'));   // throws StepUpCancelled if cancelled
+ */
+
+/** The person closed "Confirm it's you": the action did not happen and needs no error message. */
+export class StepUpCancelled extends Error {
+  constructor() {
+    super('Step-up was cancelled');
+    this.name = 'StepUpCancelled';
+  }
+}
+export const isStepUpCancelled = (error: unknown): error is StepUpCancelled => error instanceof StepUpCancelled;
+
+interface StepUpContextValue {
+  /** Opens the dialog (or joins the one open); resolves once confirmed, rejects with StepUpCancelled. */
+  confirm(): Promise<void>;
+}
+
+const StepUpContext = createContext<StepUpContextValue | null>(null);
+
+export type WithStepUp = <T>(action: () => Promise<T>) => Promise<T>;
+
+/** Runs an action; on STEP_UP_REQUIRED asks "Confirm it's you" and runs it once more. */
+export function useStepUp(): WithStepUp {
+  const context = useContext(StepUpContext);
+  return useCallback(
+    async <T,>(action: () => Promise<T>): Promise<T> => {
+      try {
+        return await action();
+      } catch (error) {
+        if (!context || !isApiError(error, 'STEP_UP_REQUIRED')) throw error;
+        await context.confirm();
+        return action();
+      }
+    },
+    [context],
+  );
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** Holds the one "Confirm it's you" dialog of the signed-in app; mount it around the signed-in pages. */
+export function StepUpProvider({ children }: { children: ReactNode }) {
+  const waiters = useRef<Waiter[]>([]);
+  const [opened, setOpened] = useState(false);
+
+  const settle = useCallback((confirmed: boolean) => {
+    const list = waiters.current;
+    waiters.current = [];
+    setOpened(false);
+    for (const waiter of list) {
+      if (confirmed) waiter.resolve();
+      else waiter.reject(new StepUpCancelled());
+    }
+  }, []);
+
+  // Leaving the signed-in app (signing out, session ended) cancels whatever waited.
+  useEffect(() => () => settle(false), [settle]);
+
+  const value = useMemo<StepUpContextValue>(
+    () => ({
+      confirm: () =>
+        new Promise<void>((resolve, reject) => {
+          waiters.current.push({ resolve, reject });
+          setOpened(true);
+        }),
+    }),
+    [],
+  );
+
+  return (
+    <StepUpContext.Provider value={value}>
+      {children}
+      <StepUpModal opened={opened} onConfirmed={() => settle(true)} onCancel={() => settle(false)} />
+    </StepUpContext.Provider>
+  );
+}
+
+type Method = 'totp' | 'recovery_code' | 'password';
+
+function StepUpModal({ opened, onConfirmed, onCancel }: { opened: boolean; onConfirmed(): void; onCancel(): void }) {
+  const { t } = useTranslation();
+  const { locked } = useSession();
+  return (
+    <Modal
+      opened={opened}
+      onClose={onCancel}
+      title={t('stepUp.title')}
+      centered
+      // Above any dialog the action came from (e.g. "Remove the app?").
+      zIndex={400}
+      trapFocus={!locked}
+      closeOnClickOutside={false}
+    >
+      {opened ? <StepUpForm onConfirmed={onConfirmed} onCancel={onCancel} /> : null}
+    </Modal>
+  );
+}
+
+function StepUpForm({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel(): void }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  // Always asked afresh: whether there is an app decides what to ask for.
+  const summary = useQuery({ queryKey: securitySummaryKey, queryFn: fetchSecuritySummary, staleTime: 0 });
+  const [useRecovery, setUseRecovery] = useState(false);
+  const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
+  const [fieldError, setFieldError] = useState<string | undefined>();
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState(false);
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  const hasApp = summary.data?.totp != null;
+  const method: Method = hasApp ? (useRecovery ? 'recovery_code' : 'totp') : 'password';
+
+  function switchMethod() {
+    setUseRecovery((value) => !value);
+    setCode('');
+    setFieldError(undefined);
+    setError(null);
+  }
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    event.stopPropagation();
+    if (pending || !summary.data) return;
+    let body: { method: Method; code?: string; password?: string };
+    if (method === 'password') {
+      if (!password) return fail(t('validation.required'));
+      body = { method, password };
+    } else if (method === 'totp') {
+      if (!isTotpCode(code)) return fail(t('secondFactor.totpFormat'));
+      body = { method, code: totpDigits(code) };
+    } else {
+      if (!isRecoveryCodeShape(code)) return fail(t('secondFactor.recoveryFormat'));
+      body = { method, code: code.trim() };
+    }
+    setFieldError(undefined);
+    setError(null);
+    setPending(true);
+    try {
+      await api.post<StepUpResponseBody>('/auth/step-up', body);
+      void queryClient.invalidateQueries({ queryKey: securitySummaryKey });
+      onConfirmed();
+    } catch (caught) {
+      setPending(false);
+      if (isApiError(caught, 'PASSWORD_INCORRECT')) {
+        setPassword('');
+        fail(t('stepUp.passwordIncorrect'));
+        return;
+      }
+      // An app was set up meanwhile (the password is no longer accepted): ask for it instead.
+      if (isApiError(caught, 'VALIDATION_FAILED') && method === 'password') void summary.refetch();
+      setError(caught);
+      setCode('');
+      requestAnimationFrame(() => inputRef.current?.focus());
+    }
+  }
+
+  function fail(message: string) {
+    setFieldError(message);
+    requestAnimationFrame(() => inputRef.current?.focus());
+  }
+
+  if (summary.isPending) {
+    return (
+      <Group justify="center" py="lg">
+        <Loader size="sm" aria-label={t('common.loading')} />
+      </Group>
+    );
+  }
+  if (summary.isError) {
+    return (
+      <Stack gap="md" data-testid="step-up-dialog">
+        <ErrorAlert error={summary.error} />
+        <Group justify="flex-end" gap="sm">
+          <Button variant="default" onClick={onCancel} data-testid="step-up-cancel">
+            {t('stepUp.cancel')}
+          </Button>
+          <Button onClick={() => void summary.refetch()}>{t('common.tryAgain')}</Button>
+        </Group>
+      </Stack>
+    );
+  }
+
+  return (
+    <form onSubmit={submit} noValidate data-testid="step-up-dialog" data-method={method}>
+      <Stack gap="md">
+        <Text size="sm">
+          {method === 'password' ? t('stepUp.introPassword') : method === 'totp' ? t('stepUp.introTotp') : t('stepUp.introRecovery')}
+        </Text>
+        <ErrorAlert error={error} />
+        {method === 'password' ? (
+          <PasswordField
+            ref={inputRef}
+            label={t('fields.password')}
+            autoComplete="current-password"
+            value={password}
+            onChange={(event) => setPassword(event.currentTarget.value)}
+            error={fieldError}
+            autoFocus
+            data-autofocus
+            required
+          />
+        ) : method === 'totp' ? (
+          <TotpCodeField key="totp" ref={inputRef} value={code} onChange={setCode} error={fieldError} autoFocus />
+        ) : (
+          <RecoveryCodeField key="recovery" ref={inputRef} value={code} onChange={setCode} error={fieldError} autoFocus />
+        )}
+        {hasApp ? (
+          <Anchor component="button" type="button" size="sm" onClick={switchMethod} data-testid="step-up-switch" style={{ alignSelf: 'flex-start', textAlign: 'start' }}>
+            {useRecovery ? t('secondFactor.useTotp') : t('secondFactor.useRecovery')}
+          </Anchor>
+        ) : null}
+        <Group justify="flex-end" gap="sm">
+          <Button variant="default" onClick={onCancel} disabled={pending} data-testid="step-up-cancel">
+            {t('stepUp.cancel')}
+          </Button>
+          <Button type="submit" loading={pending} data-testid="step-up-submit">
+            {t('stepUp.submit')}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
