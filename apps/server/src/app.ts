@@ -17,6 +17,7 @@ import { accountRoutes } from './features/accounts/routes.ts';
 import { auditRoutes } from './features/audit/routes.ts';
 import { authRoutes } from './features/auth/routes.ts';
 import { secondFactorRoutes } from './features/second-factor/routes.ts';
+import { passkeyRoutes } from './features/passkeys/routes.ts';
 import { organisationFileRoutes } from './features/organisation-files/routes.ts';
 import { organisationRoutes } from './features/organisations/routes.ts';
 import { registerAccessGuard } from './features/sessions/guard.ts';
@@ -122,6 +123,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       staffRoutes(api, services);
       auditRoutes(api);
       secondFactorRoutes(api, services);
+      passkeyRoutes(api, services);
       await organisationFileRoutes(api, services);
     },
     { prefix: '/api/v1' },

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/core/logger.ts';
 import { TestAgent, type TestResponse } from './support/agent.ts';
-import { signupBody, unique } from './support/fixtures.ts';
+import { enrolTotp, freshTotpCode, signupBody, unique } from './support/fixtures.ts';
 import { createHarness, type TestHarness } from './support/harness.ts';
 
 /*
@@ -71,8 +71,17 @@ beforeAll(async () => {
   // ----- a login, and a request with the session -----
   const login = await owner.post('/api/v1/auth/login', { email, password });
   expectStatus(login, 200);
+  // An authenticator app is set up at this first sign-in (required or not, by the practice's rule).
+  const enrolled = await enrolTotp(h, owner);
+  secret('authenticator secret', enrolled.secret);
+  for (const code of enrolled.recoveryCodes) secret('recovery code', code);
   rememberCookies(owner);
   expectStatus(await owner.get('/api/v1/me'), 200);
+  // …and a second sign-in with a code (its six digits are too short to search for; the secret is not).
+  const again = agent();
+  expectStatus(await again.post('/api/v1/auth/login', { email, password }), 200);
+  expectStatus(await again.post('/api/v1/auth/second-factor', { method: 'recovery_code', code: enrolled.recoveryCodes[0] }), 200);
+  expectStatus(await again.post('/api/v1/auth/step-up', { method: 'totp', code: freshTotpCode(h, enrolled.secret) }), 200);
 
   // ----- a refused request with a wrong CSRF token -----
   const forged = secret('forged csrf token', `${unique()}${unique()}${unique()}${unique()}abc`.slice(0, 43));

@@ -4,10 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needsStepUp, type Access } from '../src/core/http/access.ts';
 import { TestAgent, type TestResponse } from './support/agent.ts';
-import { addMember, createTestOrganisation, signupBody, strongPassword, unique, type TestOrganisation, type TestPerson } from './support/fixtures.ts';
+import { addMember, createTestOrganisation, freshTotpCode, signIn as signInWithFactors, signupBody, strongPassword, unique, type TestOrganisation, type TestPerson } from './support/fixtures.ts';
 import { createHarness, type TestHarness } from './support/harness.ts';
 import { samplePdf, type UploadFile } from './support/sample-files.ts';
-import { totpCodeAt } from '../src/features/second-factor/totp.ts';
+import { addPasskey, testAuthenticator } from './support/software-authenticator.ts';
 
 /*
  * The authorization matrix, generated from the running app: every route it registers, with the
@@ -96,8 +96,7 @@ async function createScene(): Promise<Scene> {
 
 /** A new session of its own for a person, so one cell's logout or password change spares the next. */
 async function signIn(person: TestPerson): Promise<{ agent: TestAgent; sessionId: string }> {
-  const agent = new TestAgent(h.app);
-  const login = await agent.post('/api/v1/auth/login', { email: person.email, password: person.password });
+  const { agent, login } = await signInWithFactors(h, person);
   expect(login.status, `login of ${person.email}`).toBe(200);
   expect(login.body.status).toBe('authenticated');
   return { agent, sessionId: login.body.me.session.id };
@@ -200,6 +199,36 @@ function fileRoute(action: (file: { id: string }) => Omit<BuiltRequest, 'untouch
   };
 }
 
+/** Well-formed WebAuthn answers that no ceremony is waiting for (for principals the guard turns away first). */
+const someRegistration = { id: 'AAAA', rawId: 'AAAA', type: 'public-key', clientExtensionResults: {}, response: { clientDataJSON: 'e30', attestationObject: 'oA' } };
+const someAssertion = { id: 'AAAA', rawId: 'AAAA', type: 'public-key', clientExtensionResults: {}, response: { clientDataJSON: 'e30', authenticatorData: 'AAAA', signature: 'AAAA' } };
+
+/**
+ * For routes on one passkey: a fresh passkey of the caller — or, for no one and for practice B's
+ * owner, of A's owner, which must come through unchanged (and is removed afterwards).
+ */
+function passkeyRoute(action: (passkeyId: string) => Omit<BuiltRequest, 'untouched' | 'after'>): RouteCase {
+  return {
+    crossTenant: 'PASSKEY_NOT_FOUND',
+    async build({ scene, who, agent }) {
+      const holderAgent = who === 'none' || who === 'otherOwner' ? await ownerOfA(scene) : agent;
+      const name = `Key ${unique()}`;
+      const { id } = await addPasskey(holderAgent, testAuthenticator(), name);
+      const remove = async () => expect((await holderAgent.delete(`/api/v1/me/passkeys/${id}`)).status).toBe(204);
+      return {
+        ...action(id),
+        after: async (response) => {
+          if (response.status !== 204) await remove();
+        },
+        untouched: async () => {
+          expect((await holderAgent.get('/api/v1/me/passkeys')).body.passkeys).toEqual([expect.objectContaining({ id, name })]);
+          await remove();
+        },
+      };
+    },
+  };
+}
+
 const cases: Record<string, RouteCase> = {
   // ----- sign-up, login and the session -----
   'POST /api/v1/signup': { build: async () => ({ body: signupBody(), status: 202 }) },
@@ -221,26 +250,72 @@ const cases: Record<string, RouteCase> = {
   'POST /api/v1/auth/unlock': { build: async ({ person }) => ({ body: { password: person?.password ?? strongPassword() }, status: 200 }) },
   'POST /api/v1/auth/password-reset': { build: async ({ person }) => ({ body: { email: person?.email ?? `nobody-${unique()}@example.org` }, status: 202 }) },
   'POST /api/v1/auth/password-reset/confirm': { build: async () => ({ body: { token: unknownToken(), password: strongPassword() }, status: 400, code: 'TOKEN_INVALID' }) },
-  // ----- second factors (the principals here sign in with their password only) -----
+  // ----- second factors (every principal set up an authenticator app at first sign-in) -----
   'POST /api/v1/auth/second-factor': { build: async () => ({ body: { method: 'totp', code: '123456' }, status: 200 }) },
-  'POST /api/v1/auth/step-up': { build: async ({ person }) => ({ body: { method: 'password', password: person?.password ?? strongPassword() }, status: 200 }) },
+  'POST /api/v1/auth/step-up': {
+    build: async ({ person }) => ({ body: { method: 'totp', code: person?.totpSecret ? freshTotpCode(h, person.totpSecret) : '123456' }, status: 200 }),
+  },
   'GET /api/v1/me/security': { build: async () => ({ status: 200 }) },
-  'POST /api/v1/me/totp/setup': { build: async () => ({ status: 200 }) },
-  'POST /api/v1/me/totp/confirm': {
+  'POST /api/v1/me/totp/setup': { build: async () => ({ status: 409, code: 'TOTP_ALREADY_ENROLLED' }) },
+  'POST /api/v1/me/totp/confirm': { build: async () => ({ body: { code: '123456' }, status: 409, code: 'TOTP_SETUP_NOT_STARTED' }) },
+  // The practice requires a second factor: the only one cannot go.
+  'DELETE /api/v1/me/totp': { build: async () => ({ status: 409, code: 'LAST_FACTOR' }) },
+  'POST /api/v1/me/recovery-codes': { build: async () => ({ status: 200 }) },
+  // ----- passkeys (a passkey made for a cell is removed again, so later cells meet the person as before) -----
+  'GET /api/v1/me/passkeys': { build: async () => ({ status: 200 }) },
+  'POST /api/v1/me/passkeys/registration-options': { build: async () => ({ status: 200 }) },
+  'POST /api/v1/me/passkeys': {
     build: async ({ person, agent }) => {
-      if (!person) return { body: { code: '123456' }, status: 200 };
-      const setup = await agent.post('/api/v1/me/totp/setup');
-      expect(setup.status).toBe(200);
+      if (!person) return { body: { name: 'Key', response: someRegistration }, status: 201 };
+      const options = await agent.post('/api/v1/me/passkeys/registration-options');
+      expect(options.status).toBe(200);
       return {
-        body: { code: totpCodeAt(setup.body.secret, h.clock.now()) },
-        status: 200,
-        // Back to password-only, so later cells sign this person in as before.
-        after: async () => expect((await agent.delete('/api/v1/me/totp')).status).toBe(204),
+        body: { name: `Key ${unique()}`, response: testAuthenticator().register(options.body) },
+        status: 201,
+        after: async (response) => expect((await agent.delete(`/api/v1/me/passkeys/${response.body.passkey.id}`)).status).toBe(204),
       };
     },
   },
-  'DELETE /api/v1/me/totp': { build: async () => ({ status: 404, code: 'NOT_FOUND' }) },
-  'POST /api/v1/me/recovery-codes': { build: async () => ({ status: 409, code: 'TOTP_SETUP_NOT_STARTED' }) },
+  'PATCH /api/v1/me/passkeys/:id': passkeyRoute((passkeyId) => ({ url: `/api/v1/me/passkeys/${passkeyId}`, body: { name: `Renamed ${unique()}` }, status: 200 })),
+  'DELETE /api/v1/me/passkeys/:id': passkeyRoute((passkeyId) => ({ url: `/api/v1/me/passkeys/${passkeyId}`, status: 204 })),
+  'POST /api/v1/auth/passkey/options': { build: async () => ({ status: 200 }) },
+  'POST /api/v1/auth/passkey': {
+    build: async ({ scene, person, agent }) => {
+      // Anyone may sign in with a passkey, signed in already or not: here as themselves (or A's practitioner).
+      const holder = person ?? scene.people.practitioner;
+      const key = testAuthenticator();
+      const { agent: holderAgent } = await signIn(holder);
+      const { id } = await addPasskey(holderAgent, key);
+      const options = await agent.post('/api/v1/auth/passkey/options');
+      return {
+        body: { response: key.authenticate(options.body) },
+        status: 200,
+        after: async () => expect((await holderAgent.delete(`/api/v1/me/passkeys/${id}`)).status).toBe(204),
+      };
+    },
+  },
+  'POST /api/v1/auth/second-factor/passkey/options': { build: async () => ({ status: 200 }) },
+  'POST /api/v1/auth/second-factor/passkey': { build: async () => ({ body: { response: someAssertion }, status: 200 }) },
+  'POST /api/v1/auth/step-up/passkey/options': {
+    build: async ({ person, agent }) => {
+      if (!person) return { status: 200 };
+      const { id } = await addPasskey(agent, testAuthenticator());
+      return { status: 200, after: async () => expect((await agent.delete(`/api/v1/me/passkeys/${id}`)).status).toBe(204) };
+    },
+  },
+  'POST /api/v1/auth/step-up/passkey': {
+    build: async ({ person, agent }) => {
+      if (!person) return { body: { response: someAssertion }, status: 200 };
+      const key = testAuthenticator();
+      const { id } = await addPasskey(agent, key);
+      const options = await agent.post('/api/v1/auth/step-up/passkey/options');
+      return {
+        body: { response: key.authenticate(options.body) },
+        status: 200,
+        after: async () => expect((await agent.delete(`/api/v1/me/passkeys/${id}`)).status).toBe(204),
+      };
+    },
+  },
   'POST /api/v1/me/password': {
     build: async ({ person }) => {
       const newPassword = strongPassword();
@@ -357,13 +432,15 @@ describe('the route table', () => {
     expect(policy).toMatchInlineSnapshot(`
       {
         "DELETE /api/v1/invitations/:id": "roles: owner, admin",
+        "DELETE /api/v1/me/passkeys/:id": "account (step-up)",
         "DELETE /api/v1/me/totp": "account (step-up)",
         "DELETE /api/v1/organisation/files/:id": "roles: owner, admin",
         "DELETE /api/v1/sessions/:id": "account",
-        "GET /api/v1/audit-events": "roles: owner, admin",
+        "GET /api/v1/audit-events": "roles: owner, admin (step-up)",
         "GET /api/v1/auth/session": "public",
         "GET /api/v1/invitations": "roles: owner, admin",
         "GET /api/v1/me": "account (during enrolment)",
+        "GET /api/v1/me/passkeys": "account (during enrolment)",
         "GET /api/v1/me/security": "account (during enrolment)",
         "GET /api/v1/organisation": "member",
         "GET /api/v1/organisation/files": "member",
@@ -373,23 +450,32 @@ describe('the route table', () => {
         "GET /api/v1/sessions": "account",
         "GET /api/v1/staff": "roles: owner, admin",
         "PATCH /api/v1/me": "account",
+        "PATCH /api/v1/me/passkeys/:id": "account (step-up)",
         "PATCH /api/v1/organisation": "roles: owner, admin",
         "PATCH /api/v1/staff/:id": "roles: owner, admin",
         "POST /api/v1/auth/heartbeat": "account",
         "POST /api/v1/auth/lock": "account",
         "POST /api/v1/auth/login": "public",
         "POST /api/v1/auth/logout": "public",
+        "POST /api/v1/auth/passkey": "public",
+        "POST /api/v1/auth/passkey/options": "public",
         "POST /api/v1/auth/password-reset": "public",
         "POST /api/v1/auth/password-reset/confirm": "public",
         "POST /api/v1/auth/second-factor": "second_factor",
+        "POST /api/v1/auth/second-factor/passkey": "second_factor",
+        "POST /api/v1/auth/second-factor/passkey/options": "second_factor",
         "POST /api/v1/auth/select-organisation": "account",
         "POST /api/v1/auth/step-up": "account",
+        "POST /api/v1/auth/step-up/passkey": "account",
+        "POST /api/v1/auth/step-up/passkey/options": "account",
         "POST /api/v1/auth/unlock": "locked",
         "POST /api/v1/auth/verify-email": "public",
         "POST /api/v1/invitations": "roles: owner, admin",
         "POST /api/v1/invitations/accept": "public",
         "POST /api/v1/invitations/preview": "public",
         "POST /api/v1/me/email/confirm": "public",
+        "POST /api/v1/me/passkeys": "account (during enrolment, step-up)",
+        "POST /api/v1/me/passkeys/registration-options": "account (during enrolment, step-up)",
         "POST /api/v1/me/password": "account",
         "POST /api/v1/me/recovery-codes": "account (step-up)",
         "POST /api/v1/me/totp/confirm": "account (during enrolment, step-up)",
@@ -400,7 +486,7 @@ describe('the route table', () => {
         "POST /api/v1/staff/:id/deactivate": "roles: owner, admin",
         "POST /api/v1/staff/:id/end-sessions": "roles: owner, admin",
         "POST /api/v1/staff/:id/reactivate": "roles: owner, admin",
-        "PUT /api/v1/organisation/security-policy": "roles: owner, admin",
+        "PUT /api/v1/organisation/security-policy": "roles: owner, admin (step-up)",
       }
     `);
   });
@@ -529,8 +615,7 @@ describe('across practices', () => {
   });
 
   it("ignores another practice's id at login: the session opens in my own practice", async () => {
-    const agent = new TestAgent(h.app);
-    const login = await agent.post('/api/v1/auth/login', { email: scene.b.owner.email, password: scene.b.owner.password, organisationId: scene.a.orgId });
+    const { login } = await signInWithFactors(h, scene.b.owner, { organisationId: scene.a.orgId });
     expect(login.status).toBe(200);
     expect(login.body.me.organisation.id).toBe(scene.b.orgId);
     expect(login.body.me.organisations.map((o: { id: string }) => o.id)).toEqual([scene.b.orgId]);

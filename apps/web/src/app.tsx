@@ -2,6 +2,7 @@ import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter } from 'react-router';
+import { isStepUpCancelled } from './features/security/step-up';
 import { ApiError } from './lib/api';
 import { AppRoutes } from './routes';
 import { IdleWarning } from './session/idle-warning';
@@ -13,7 +14,8 @@ const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
       // A 4xx will not get better by asking again; the lock screen deals with SESSION_LOCKED.
-      retry: (failureCount, error) => !(error instanceof ApiError && error.status > 0 && error.status < 500) && failureCount < 2,
+      // Nor does a cancelled "Confirm it's you": the page offers to ask again.
+      retry: (failureCount, error) => !(error instanceof ApiError && error.status > 0 && error.status < 500) && !isStepUpCancelled(error) && failureCount < 2,
       refetchOnWindowFocus: false,
       staleTime: 10_000,
     },

@@ -89,7 +89,7 @@ export const LoginResponse = z.discriminatedUnion('status', [
   z.object({ status: z.literal('authenticated'), me: Me }),
   z.object({ status: z.literal('choose_organisation'), me: Me }),
   /** The password was right; the session waits for one of these (POST /auth/second-factor). */
-  z.object({ status: z.literal('second_factor_required'), methods: z.array(z.enum(['totp', 'recovery_code'])) }),
+  z.object({ status: z.literal('second_factor_required'), methods: z.array(z.enum(['totp', 'passkey', 'recovery_code'])) }),
   /** Signed in, but a practice requires a second factor and there is none yet: set one up first. */
   z.object({ status: z.literal('enrolment_required'), me: Me }),
 ]);

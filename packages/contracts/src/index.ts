@@ -5,3 +5,4 @@ export * from './api.ts';
 export * from './audit-actions.ts';
 export * from './files.ts';
 export * from './second-factor.ts';
+export * from './passkeys.ts';

@@ -1,12 +1,19 @@
 import { z } from 'zod';
 
-/** The second factors a person can answer with at sign-in (more come: passkeys, SMS, e-mail code). */
-export const SecondFactorMethod = z.enum(['totp', 'recovery_code']);
+/**
+ * The second factors a person can answer with at sign-in (more come: SMS, e-mail code). A
+ * passkey answers through its own routes (`/auth/second-factor/passkey/...`); the others are codes.
+ */
+export const SecondFactorMethod = z.enum(['totp', 'passkey', 'recovery_code']);
 export type SecondFactorMethod = z.infer<typeof SecondFactorMethod>;
+
+/** The second factors that are typed codes. */
+export const SecondFactorCodeMethod = z.enum(['totp', 'recovery_code']);
+export type SecondFactorCodeMethod = z.infer<typeof SecondFactorCodeMethod>;
 
 /** A step-up or second-factor answer. Codes are checked as typed (spaces and hyphens ignored). */
 export const SecondFactorRequest = z.strictObject({
-  method: SecondFactorMethod,
+  method: SecondFactorCodeMethod,
   code: z.string().min(1).max(64),
 });
 
@@ -52,6 +59,8 @@ export const ConfirmTotpResponse = z.object({
 export const SecuritySummary = z.object({
   totp: z.object({ confirmedAt: z.string(), lastUsedAt: z.string().nullable() }).nullable(),
   recoveryCodes: z.object({ remaining: z.number().int(), createdAt: z.string() }).nullable(),
+  /** How many passkeys the account has registered (each counts as a second factor). */
+  passkeys: z.number().int(),
   /** Whether one of the person's practices requires a second factor (then the last one cannot be removed). */
   required: z.boolean(),
   /** When the person last proved themselves with their strongest factor (for step-up). */

@@ -9,6 +9,7 @@ import { buildApp } from '../app.ts';
 import { loadConfig } from '../core/config.ts';
 import { MemoryMailer } from '../core/mail/mailer.ts';
 import { createServices } from '../core/services.ts';
+import { totpCodeAt } from '../features/second-factor/totp.ts';
 import { TestAgent } from '../../test/support/agent.ts';
 import { signupBody } from '../../test/support/fixtures.ts';
 import { testEngine } from '../../test/support/harness.ts';
@@ -22,6 +23,7 @@ describe.runIf(testEngine() === 'pglite')('haven keys (command line)', () => {
   let orgId: string;
   let patientId: string;
   let login: { email: string; password: string };
+  let recoveryCode = '';
   const env = (extra: Record<string, string> = {}) => ({ ...process.env, HAVEN_DATA_DIR: dataDir, HAVEN_LOG_LEVEL: 'silent', NODE_ENV: 'development', ...extra });
   const haven = (args: string[], extra: Record<string, string> = {}) =>
     spawnSync(process.execPath, [bin, 'keys', ...args], { env: env(extra), encoding: 'utf8', timeout: 60_000 });
@@ -39,6 +41,11 @@ describe.runIf(testEngine() === 'pglite')('haven keys (command line)', () => {
     expect((await agent.post('/api/v1/signup', body)).status).toBe(202);
     await agent.post('/api/v1/auth/verify-email', { token: mailer.lastToken(body.owner.email) });
     orgId = (await agent.post('/api/v1/auth/login', login)).body.me.organisation.id;
+    // Set up an authenticator app (sign-in then asks for it); keep a recovery code for later.
+    const setup = await agent.post('/api/v1/me/totp/setup');
+    const confirmed = await agent.post('/api/v1/me/totp/confirm', { code: totpCodeAt(setup.body.secret, new Date()) });
+    expect(confirmed.status).toBe(200);
+    recoveryCode = confirmed.body.recoveryCodes[0];
     patientId = randomUUID();
     await services.db.tenant(orgId, (tx) => services.keys.createPatientKey(tx, orgId, patientId, services.clock.now()));
     await app.close();
@@ -128,6 +135,7 @@ describe.runIf(testEngine() === 'pglite')('haven keys (command line)', () => {
       const app = await buildApp(services);
       const agent = new TestAgent(app);
       expect((await agent.post('/api/v1/auth/login', login)).status).toBe(200);
+      expect((await agent.post('/api/v1/auth/second-factor', { method: 'recovery_code', code: recoveryCode })).status).toBe(200);
       const audit = await agent.get('/api/v1/audit-events?action=keys.org_rotated');
       expect(audit.status).toBe(200);
       expect(audit.body.events.map((event: { reason: string }) => event.reason)).toEqual(expect.arrayContaining(['v1 → v2', 'v2 → v3']));

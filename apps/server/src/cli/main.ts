@@ -7,12 +7,13 @@ import { ConfigError, loadConfig, type Config } from '../core/config.ts';
 import { openDatabase, type Database } from '../core/db/database.ts';
 import { migratePostgres } from '../core/db/migrate.ts';
 import { createLogger } from '../core/logger.ts';
-import { formatOutbox, readOutbox } from './outbox.ts';
+import { formatOutboxes } from './outbox.ts';
 
 const usage = `Usage: npx haven <command>
 
   migrate                     apply pending database migrations
-  outbox [--limit N]          list the newest e-mails in the local outbox, with their links
+  outbox [--limit N]          list the newest e-mails (with their links) and SMS in the
+                              local outboxes
   audit verify [--org ID]     check the audit chains and checkpoint signatures;
                               exits 1 naming the first bad record
   audit seal                  chain and sign pending audit records now
@@ -47,7 +48,8 @@ async function run(argv: string[]): Promise<number> {
   const config = loadConfig(process.env);
 
   if (command === 'outbox') {
-    process.stdout.write(formatOutbox(readOutbox(config.mail.outboxDir, Number(values.limit ?? 10)), config.mail.outboxDir));
+    const limit = Number(values.limit ?? 10);
+    process.stdout.write(formatOutboxes({ dir: config.mail.outboxDir, limit }, { dir: config.sms.outboxDir, limit }));
     return 0;
   }
   if (command === 'migrate') {

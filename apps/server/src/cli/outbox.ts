@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readSmsOutbox, type SmsOutboxEntry } from '../core/sms/outbox-sms-gateway.ts';
 
 export interface OutboxEntry {
   to: string;
@@ -30,4 +31,28 @@ export function formatOutbox(entries: OutboxEntry[], dir: string): string {
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The newest SMS in the local SMS outbox (data/outbox/sms), oldest first: newest last, as a phone shows them. */
+export function formatSmsOutbox(entries: SmsOutboxEntry[], dir: string): string {
+  if (entries.length === 0) return `The SMS outbox (${dir}) is empty.\n`;
+  const lines = [`Newest ${entries.length} SMS in ${dir} (newest last):`, ''];
+  for (const entry of entries) {
+    lines.push(`${entry.createdAt}  to ${entry.to}  (${entry.purpose})`);
+    for (const line of entry.text.split('\n')) lines.push(`  ${line}`);
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** What `npx haven outbox` prints: the e-mails, then the SMS, each under its own heading. */
+export function formatOutboxes(mail: { dir: string; limit: number }, sms: { dir: string; limit: number }): string {
+  return [
+    '== E-mail ==',
+    '',
+    formatOutbox(readOutbox(mail.dir, mail.limit), mail.dir),
+    '== SMS ==',
+    '',
+    formatSmsOutbox(readSmsOutbox(sms.dir, sms.limit), sms.dir),
+  ].join('\n');
 }

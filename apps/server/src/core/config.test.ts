@@ -60,6 +60,67 @@ describe('configuration', () => {
   });
 });
 
+describe('SMS configuration', () => {
+  const production = {
+    NODE_ENV: 'production',
+    HAVEN_TRUST_PROXY: '127.0.0.1',
+    HAVEN_PUBLIC_URL: 'https://praxis.example.org',
+    HAVEN_AUDIT_SIGNING_KEY_FILE: '/etc/haven/audit.key',
+    HAVEN_MASTER_KEY_FILE: '/etc/haven/master.key',
+  };
+  const problems = (env: Record<string, string>): string => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('the configuration was accepted');
+  };
+
+  it('writes SMS to the outbox under the data directory by default', () => {
+    expect(loadConfig({ HAVEN_DATA_DIR: '/srv/haven' }).sms).toEqual({ kind: 'outbox', outboxDir: path.resolve('/srv/haven/outbox/sms') });
+  });
+
+  it('uses an HTTP provider when HAVEN_SMS_URL is set', () => {
+    const config = loadConfig({ ...production, HAVEN_SMS_URL: 'https://sms.example.net/v1/messages', HAVEN_SMS_AUTH_HEADER: 'Bearer abc.def', HAVEN_SMS_FROM: 'Praxis' });
+    expect(config.sms).toMatchObject({ kind: 'http', url: 'https://sms.example.net/v1/messages', from: 'Praxis', authHeader: 'Bearer abc.def' });
+    expect(loadConfig({ HAVEN_SMS_URL: 'http://127.0.0.1:9000/sms' }).sms).toMatchObject({ kind: 'http', from: 'Haven', authHeader: null });
+  });
+
+  it('refuses plain http:// to the provider in production, with a clear message', () => {
+    expect(problems({ ...production, HAVEN_SMS_URL: 'http://sms.example.net/v1/messages' })).toContain('HAVEN_SMS_URL must be https:// in production mode');
+  });
+
+  it('refuses what is not an http(s) URL, credentials in the URL, and a header without a URL', () => {
+    expect(problems({ HAVEN_SMS_URL: 'sms.example.net/send' })).toContain('HAVEN_SMS_URL is not a URL');
+    expect(problems({ HAVEN_SMS_URL: 'ftp://sms.example.net/' })).toContain('HAVEN_SMS_URL must be an https:// URL');
+    expect(problems({ HAVEN_SMS_URL: 'https://user:pass@sms.example.net/' })).toContain('must not contain credentials');
+    expect(problems({ HAVEN_SMS_AUTH_HEADER: 'Bearer abc' })).toContain('HAVEN_SMS_URL is not');
+  });
+
+  it('refuses a header that would break the request, without repeating the secret', () => {
+    const message = problems({ HAVEN_SMS_URL: 'https://sms.example.net/', HAVEN_SMS_AUTH_HEADER: 'Bearer top-secret\r\nX-Evil: 1' });
+    expect(message).toContain('HAVEN_SMS_AUTH_HEADER');
+    expect(message).not.toContain('top-secret');
+  });
+
+  it('takes an alphanumeric sender of up to 11 characters or a number', () => {
+    expect(loadConfig({ HAVEN_SMS_URL: 'https://sms.example.net/', HAVEN_SMS_FROM: '+31201234567' }).sms).toMatchObject({ from: '+31201234567' });
+    expect(problems({ HAVEN_SMS_URL: 'https://sms.example.net/', HAVEN_SMS_FROM: 'Praxis am Rhein' })).toContain('HAVEN_SMS_FROM');
+  });
+});
+
+describe('country lookup configuration', () => {
+  it('uses the bundled database unless HAVEN_GEO_DB_FILE names an existing file', () => {
+    expect(loadConfig({}).geo).toEqual({ dbFile: null });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'haven-geo-'));
+    writeFileSync(path.join(dir, 'country.mmdb'), 'x');
+    expect(loadConfig({ HAVEN_GEO_DB_FILE: path.join(dir, 'country.mmdb') }).geo).toEqual({ dbFile: path.join(dir, 'country.mmdb') });
+    expect(() => loadConfig({ HAVEN_GEO_DB_FILE: path.join(dir, 'missing.mmdb') })).toThrow(/HAVEN_GEO_DB_FILE does not exist/);
+  });
+});
+
 describe('the README configuration reference', () => {
   it('documents every variable Haven reads, and no other', async () => {
     const { readFileSync } = await import('node:fs');

@@ -35,6 +35,14 @@ const EnvSchema = z.object({
   HAVEN_SERVE_WEB: bool.default(true),
   HAVEN_BLOB_DIR: z.string().optional(),
   HAVEN_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(1_073_741_824).default(26_214_400),
+  HAVEN_SMS_URL: z.string().optional(),
+  // A secret: the messages below never repeat the value.
+  HAVEN_SMS_AUTH_HEADER: z.string().regex(/^[\x20-\x7e]+$/, 'printable ASCII on one line, e.g. "Bearer <token>"').optional(),
+  HAVEN_SMS_FROM: z
+    .string()
+    .regex(/^(?:\+?\d{3,15}|[A-Za-z0-9][A-Za-z0-9 .-]{0,10})$/, 'a sender name of up to 11 letters/digits, or a phone number')
+    .default('Haven'),
+  HAVEN_GEO_DB_FILE: z.string().optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -68,6 +76,15 @@ export interface Config {
   /** The largest file an upload may be, in bytes (plaintext). */
   readonly uploadMaxBytes: number;
   readonly serveWeb: boolean;
+  /**
+   * Where SMS go: the outbox (default) or a generic HTTP provider (core/sms). `outboxDir` is
+   * set either way, so `haven outbox` can list what was written before a provider was set.
+   */
+  readonly sms:
+    | { readonly kind: 'outbox'; readonly outboxDir: string }
+    | { readonly kind: 'http'; readonly url: string; readonly from: string; readonly authHeader: string | null; readonly outboxDir: string };
+  /** Offline IP → country lookup (core/security/geo.ts): an operator's .mmdb, or null for the bundled one. */
+  readonly geo: { readonly dbFile: string | null };
 }
 
 export class ConfigError extends Error {
@@ -109,6 +126,30 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   // Behind a TLS-terminating proxy the browser speaks HTTPS even though we listen on HTTP.
   const https = tls !== null || publicUrl.startsWith('https://');
 
+  let sms: Config['sms'] = { kind: 'outbox', outboxDir: path.join(dataDir, 'outbox', 'sms') };
+  if (e.HAVEN_SMS_URL !== undefined) {
+    let url: URL | null = null;
+    try {
+      url = new URL(e.HAVEN_SMS_URL);
+    } catch {
+      problems.push('HAVEN_SMS_URL is not a URL');
+    }
+    if (url && url.protocol !== 'https:' && url.protocol !== 'http:') problems.push('HAVEN_SMS_URL must be an https:// URL');
+    else if (url && url.protocol === 'http:' && e.NODE_ENV === 'production') {
+      // The request carries the login code and the number: never in clear text over a network.
+      problems.push('HAVEN_SMS_URL must be https:// in production mode (http:// is allowed only outside production)');
+    } else if (url && (url.username || url.password)) {
+      // fetch refuses such URLs; credentials belong in the header, which is never logged.
+      problems.push('HAVEN_SMS_URL must not contain credentials: put them in HAVEN_SMS_AUTH_HEADER (e.g. "Basic <base64>")');
+    } else if (url) {
+      sms = { kind: 'http', url: url.href, from: e.HAVEN_SMS_FROM, authHeader: e.HAVEN_SMS_AUTH_HEADER ?? null, outboxDir: sms.outboxDir };
+    }
+  } else if (e.HAVEN_SMS_AUTH_HEADER !== undefined) {
+    problems.push('HAVEN_SMS_AUTH_HEADER is set but HAVEN_SMS_URL is not: SMS would go to the outbox');
+  }
+
+  if (e.HAVEN_GEO_DB_FILE !== undefined && !existsSync(e.HAVEN_GEO_DB_FILE)) problems.push('HAVEN_GEO_DB_FILE does not exist');
+
   if (e.NODE_ENV === 'production') {
     // Refuse insecure setups rather than run them quietly (STYLE.md §6).
     if (!tls && trustProxy === false) {
@@ -145,6 +186,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     blobDir: path.resolve(e.HAVEN_BLOB_DIR ?? path.join(dataDir, 'blobs')),
     uploadMaxBytes: e.HAVEN_UPLOAD_MAX_BYTES,
     serveWeb: e.HAVEN_SERVE_WEB,
+    sms,
+    geo: { dbFile: e.HAVEN_GEO_DB_FILE ? path.resolve(e.HAVEN_GEO_DB_FILE) : null },
     ...overrides,
   };
   return Object.freeze(config);

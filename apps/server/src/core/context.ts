@@ -13,6 +13,8 @@ import type { FieldCrypto } from './crypto/field-crypto.ts';
 import type { KeyRing } from './crypto/key-ring.ts';
 import type { Mailer } from './mail/mailer.ts';
 import type { PasswordHasher } from './security/password-hashing.ts';
+import type { CountryLookup } from './security/geo.ts';
+import type { SmsGateway } from './sms/sms-message.ts';
 
 /** What the whole server shares; built once in app.ts and passed in, never imported as a global. */
 export interface Services {
@@ -20,6 +22,10 @@ export interface Services {
   readonly db: Database;
   readonly clock: Clock;
   readonly mailer: Mailer;
+  /** Text messages: the outbox by default, or an HTTP provider (core/sms). */
+  readonly sms: SmsGateway;
+  /** Offline IP → country lookup, opened once at start (core/security/geo.ts). */
+  readonly geo: CountryLookup;
   readonly hasher: PasswordHasher;
   readonly logger: Logger;
   readonly signer: AuditSigner;

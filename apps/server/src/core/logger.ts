@@ -25,6 +25,19 @@ export const redactedPaths = [
   'password',
   'token',
   'email',
+  // SMS (core/sms): gateways log only the purpose; these catch a number or the provider's
+  // secret should either ever be handed to a logger by mistake.
+  'phone',
+  'phoneNumber',
+  '*.phoneNumber',
+  'e164',
+  '*.e164',
+  'authHeader',
+  '*.authHeader',
+  '*.*.authHeader',
+  // Some providers take their key in the query string of HAVEN_SMS_URL.
+  'sms.url',
+  '*.sms.url',
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

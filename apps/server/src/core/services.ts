@@ -14,11 +14,16 @@ import { inspectServingRole } from './db/serving-role.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { PasswordHasher } from './security/password-hashing.ts';
+import { openCountryLookup, type CountryLookup } from './security/geo.ts';
+import { createSmsGateway } from './sms/sms-gateway.ts';
+import type { SmsGateway } from './sms/sms-message.ts';
 
 export interface ServiceOverrides {
   db?: Database;
   clock?: Clock;
   mailer?: Mailer;
+  sms?: SmsGateway;
+  geo?: CountryLookup;
   logger?: Logger;
   signer?: AuditSigner;
   hasher?: PasswordHasher;
@@ -64,6 +69,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const clock = overrides.clock ?? systemClock;
   const keys = new KeyRing(masterKeys, clock);
   await keys.ensurePlatformKey(db, clock.now());
+  const geo = overrides.geo ?? (await openGeo(config, logger));
   return {
     config,
     db,
@@ -71,6 +77,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     logger,
     signer,
     mailer: overrides.mailer ?? createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, outboxDir: config.mail.outboxDir, logger }),
+    sms: overrides.sms ?? createSmsGateway(config.sms, logger),
+    geo,
     hasher: overrides.hasher ?? new PasswordHasher(),
     sealer: new AuditSealer(db, signer, clock, logger),
     keys,
@@ -78,6 +86,19 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     blobs: overrides.blobs ?? new DirectoryBlobStore(config.blobDir),
     erasureLedger: new ErasureLedgerFile(path.join(config.dataDir, 'erasure-ledger.jsonl')),
   };
+}
+
+/** Country data older than this earns a warning at start: allocations move, slowly. */
+const GEO_STALE_DAYS = 365;
+
+async function openGeo(config: Config, logger: Logger): Promise<CountryLookup> {
+  const geo = await openCountryLookup({ file: config.geo.dbFile });
+  const ageDays = geo.builtAt ? Math.floor((Date.now() - geo.builtAt.getTime()) / 86_400_000) : null;
+  logger.info({ geoDatabase: geo.source, geoBuiltAt: geo.builtAt?.toISOString() ?? null }, 'country lookup opened');
+  if (ageDays !== null && ageDays > GEO_STALE_DAYS) {
+    logger.warn({ geoDatabase: geo.source, ageDays }, 'the country database is over a year old: update it (docs/operations.md, "Country lookup")');
+  }
+  return geo;
 }
 
 /**

@@ -12,6 +12,8 @@ import type { Services } from '../../src/core/context.ts';
 import { openDatabase, type Database } from '../../src/core/db/database.ts';
 import { createLogger, type Logger } from '../../src/core/logger.ts';
 import { MemoryMailer } from '../../src/core/mail/mailer.ts';
+import { StaticCountryLookup, type CountryLookup } from '../../src/core/security/geo.ts';
+import { MemorySmsGateway } from '../../src/core/sms/memory-sms-gateway.ts';
 import { createServices } from '../../src/core/services.ts';
 
 export interface TestHarness {
@@ -20,6 +22,8 @@ export interface TestHarness {
   db: Database;
   clock: ManualClock;
   mailer: MemoryMailer;
+  sms: MemorySmsGateway;
+  geo: CountryLookup;
   config: Config;
   close(): Promise<void>;
 }
@@ -47,8 +51,24 @@ export const testEngine = (): 'pglite' | 'postgres' => inject('engine');
 const sharedSigner = AuditSigner.fromPem(inject('testAuditKeyPem'));
 export const sharedMasterKeys = LocalMasterKeyProvider.fromKeys(new Map([[1, Buffer.from(inject('testMasterKey'), 'base64')]]), 'test');
 
-/** `logger` replaces the default (silent unless HAVEN_TEST_LOG_LEVEL) one, e.g. to capture log lines. */
-export async function createHarness(options: { env?: Record<string, string>; start?: Date; logger?: Logger } = {}): Promise<TestHarness> {
+/**
+ * The countries tests see by default: the documentation ranges (RFC 5737, RFC 3849), which no
+ * real client has. `app.inject({ remoteAddress: '192.0.2.10' })` comes from the Netherlands.
+ */
+export const testCountries: Record<string, string> = {
+  '192.0.2.0/24': 'NL',
+  '198.51.100.0/24': 'DE',
+  '203.0.113.0/24': 'US',
+  '2001:db8:31::/48': 'NL',
+  '2001:db8:49::/48': 'DE',
+  '2001:db8:1::/48': 'US',
+};
+
+/**
+ * `logger` replaces the default (silent unless HAVEN_TEST_LOG_LEVEL) one, e.g. to capture log lines;
+ * `geo` replaces the country lookup (by default `testCountries`).
+ */
+export async function createHarness(options: { env?: Record<string, string>; start?: Date; logger?: Logger; geo?: CountryLookup } = {}): Promise<TestHarness> {
   const config = loadConfig({
     NODE_ENV: 'test',
     HAVEN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'haven-test-')),
@@ -62,10 +82,14 @@ export async function createHarness(options: { env?: Record<string, string>; sta
   const db = await sharedDatabase();
   const clock = new ManualClock(options.start ?? new Date());
   const mailer = new MemoryMailer();
+  const sms = new MemorySmsGateway();
+  const geo = options.geo ?? new StaticCountryLookup(testCountries);
   const services = await createServices(config, {
     db,
     clock,
     mailer,
+    sms,
+    geo,
     signer: sharedSigner,
     masterKeys: sharedMasterKeys,
     logger: options.logger ?? createLogger(config.logLevel),
@@ -78,6 +102,8 @@ export async function createHarness(options: { env?: Record<string, string>; sta
     db,
     clock,
     mailer,
+    sms,
+    geo,
     config,
     close: async () => {
       await services.sealer.stop();

@@ -12,7 +12,10 @@ import type {
   MemberList,
   Organisation,
   OrganisationChoice,
+  Passkey,
+  PasskeyList,
   RecoveryCodes,
+  RegisterPasskeyResponse,
   SecuritySummary,
   SessionList,
   SessionListItem,
@@ -40,3 +43,7 @@ export type TotpSetupBody = z.infer<typeof TotpSetup>;
 export type ConfirmTotpResponseBody = z.infer<typeof ConfirmTotpResponse> & { me: Me | null };
 export type RecoveryCodesBody = z.infer<typeof RecoveryCodes>;
 export type StepUpResponseBody = { reauthenticatedAt: string };
+export type PasskeyItem = z.infer<typeof Passkey>;
+export type PasskeyListBody = z.infer<typeof PasskeyList>;
+/** `me` is set when registering finished a sign-in that had to set up a second factor first. */
+export type RegisterPasskeyResponseBody = z.infer<typeof RegisterPasskeyResponse>;

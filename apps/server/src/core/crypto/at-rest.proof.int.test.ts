@@ -9,6 +9,7 @@ import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { MemoryMailer } from '../mail/mailer.ts';
 import { createServices } from '../services.ts';
+import { totpCodeAt } from '../../features/second-factor/totp.ts';
 import { TestAgent } from '../../../test/support/agent.ts';
 import { sharedDatabase, sharedMasterKeys, testEngine } from '../../../test/support/harness.ts';
 import { findPostgresBin } from '../../../test/support/postgres-cluster.ts';
@@ -20,7 +21,7 @@ import type { Services } from '../context.ts';
  * not the master key, finds none of the personal values that went in through the API.
  */
 const id = Math.random().toString(36).slice(2, 10);
-const markers = {
+const fixedMarkers = {
   practice: `Praxis Zmarkerpractice${id}`,
   street: `Zmarkerstreet${id} 12`,
   city: `Zmarkercity${id}`,
@@ -34,6 +35,8 @@ const markers = {
   fileName: `Zmarkerfilename${id} Behandelplan`,
   fileContent: `Zmarkerfilecontent${id} diagnosis F32.1`,
 };
+/** Plus the second-factor secrets made during the run (added as they appear). */
+const markers: typeof fixedMarkers & Record<string, string> = { ...fixedMarkers };
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -61,6 +64,17 @@ async function exercise(app: FastifyInstance, mailer: MemoryMailer) {
   expect((await agent.post('/api/v1/auth/verify-email', { token: mailer.lastToken(markers.email) })).status).toBe(200);
   const login = await agent.post('/api/v1/auth/login', { email: markers.email, password });
   expect(login.status).toBe(200);
+  // The owner sets up an authenticator app. Its secret and the recovery codes join the markers
+  // (the secret is sealed, the codes kept only as hashes).
+  const setup = await agent.post('/api/v1/me/totp/setup');
+  expect(setup.status).toBe(200);
+  const confirmed = await agent.post('/api/v1/me/totp/confirm', { code: totpCodeAt(setup.body.secret, new Date()) });
+  expect(confirmed.status).toBe(200);
+  markers.totpSecret = setup.body.secret;
+  confirmed.body.recoveryCodes.forEach((code: string, index: number) => {
+    markers[`recoveryCode${index}`] = code;
+    markers[`recoveryCodeTyped${index}`] = code.replaceAll('-', '');
+  });
   // Everything reads back in clear through the API …
   expect(login.body.me.account).toMatchObject({ name: markers.name, email: markers.email, phone: markers.phone });
   expect((await agent.get('/api/v1/organisation')).body).toMatchObject({ name: markers.practice, street: markers.street, city: markers.city, companyName: markers.company });

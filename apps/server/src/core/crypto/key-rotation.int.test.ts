@@ -7,7 +7,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.ts';
 import { TestAgent } from '../../../test/support/agent.ts';
-import { createTestOrganisation, type TestOrganisation } from '../../../test/support/fixtures.ts';
+import { createTestOrganisation, signIn, type TestOrganisation } from '../../../test/support/fixtures.ts';
 import { createHarness, sharedMasterKeys, type TestHarness } from '../../../test/support/harness.ts';
 import { AuditSigner } from '../audit/signing-key.ts';
 import { ManualClock } from '../clock.ts';
@@ -16,6 +16,7 @@ import { openDatabase, platformOrgId, type Database } from '../db/database.ts';
 import { auditEvents, orgKeys, organisations, patientKeys, platformKeys } from '../db/schema.ts';
 import { createLogger } from '../logger.ts';
 import { MemoryMailer } from '../mail/mailer.ts';
+import { MemorySmsGateway } from '../sms/memory-sms-gateway.ts';
 import { createServices } from '../services.ts';
 import { open, seal } from './aead.ts';
 import { LocalMasterKeyProvider, type MasterKeyProvider } from './key-provider.ts';
@@ -247,10 +248,11 @@ describe('master key rotation with a key file', () => {
     const config = loadConfig({ NODE_ENV: 'test', HAVEN_DATA_DIR: dir, HAVEN_PUBLIC_URL: 'http://haven.test', HAVEN_LOG_LEVEL: 'silent', HAVEN_SERVE_WEB: 'false', HAVEN_RATE_LIMIT_PER_MINUTE: '100000', HAVEN_LOGIN_RATE_LIMIT_PER_MINUTE: '10000' });
     const clock = new ManualClock();
     const mailer = new MemoryMailer();
-    const services = await createServices(config, { db, clock, mailer, masterKeys: master, signer: AuditSigner.generate(), logger: createLogger('silent') });
+    const sms = new MemorySmsGateway();
+    const services = await createServices(config, { db, clock, mailer, sms, masterKeys: master, signer: AuditSigner.generate(), logger: createLogger('silent') });
     const app = await buildApp(services);
     await app.ready();
-    return { app, services, db, clock, mailer, config, close: () => app.close() };
+    return { app, services, db, clock, mailer, sms, geo: services.geo, config, close: () => app.close() };
   }
 
   /** Every unshredded platform and organisation key in the database, with its master version. */
@@ -327,8 +329,8 @@ describe('master key rotation with a key file', () => {
     const restarted = await harnessOn(reread);
     try {
       for (const org of [before, after]) {
-        const agent = new TestAgent(restarted.app);
-        expect((await agent.post('/api/v1/auth/login', { email: org.owner.email, password: org.owner.password })).status).toBe(200);
+        const { agent, login } = await signIn(restarted, org.owner);
+        expect(login.status).toBe(200);
         expect((await agent.get('/api/v1/staff')).status).toBe(200);
       }
       await expectSamplesOpen(db, reread, before.orgId, beforeSamples);

@@ -267,6 +267,37 @@ export const recoveryCodes = pgTable('recovery_codes', {
   usedAt: ts('used_at'),
 });
 
+/** An account's passkeys (WebAuthn credentials); the name sealed under the platform key. */
+export const accountPasskeys = pgTable('account_passkeys', {
+  id: uuid('id').primaryKey(),
+  accountId: uuid('account_id').notNull(),
+  /** base64url, as browsers report it; unique across all accounts. */
+  credentialId: text('credential_id').notNull(),
+  /** The COSE public key. */
+  publicKey: bytea('public_key').notNull(),
+  counter: bigint('counter', { mode: 'number' }).notNull(),
+  transports: text('transports').array().notNull(),
+  deviceType: text('device_type').$type<'singleDevice' | 'multiDevice'>().notNull(),
+  backedUp: boolean('backed_up').notNull(),
+  /** The WebAuthn user.id (base64url), random, shared by the account's passkeys. */
+  userHandle: text('user_handle').notNull(),
+  name: sealed('name').notNull(),
+  createdAt: ts('created_at').notNull(),
+  lastUsedAt: ts('last_used_at'),
+});
+
+/** Open WebAuthn ceremonies: the challenge's hash, bound to who asked and for what. */
+export const webauthnChallenges = pgTable('webauthn_challenges', {
+  id: uuid('id').primaryKey(),
+  ceremony: text('ceremony').$type<'registration' | 'second_factor' | 'step_up' | 'passwordless'>().notNull(),
+  boundTo: text('bound_to').notNull(),
+  accountId: uuid('account_id'),
+  challengeHash: text('challenge_hash').notNull(),
+  userHandle: text('user_handle'),
+  createdAt: ts('created_at').notNull(),
+  expiresAt: ts('expires_at').notNull(),
+});
+
 export const schema = {
   accounts,
   organisations,
@@ -284,4 +315,6 @@ export const schema = {
   organisationFiles,
   accountTotp,
   recoveryCodes,
+  accountPasskeys,
+  webauthnChallenges,
 };

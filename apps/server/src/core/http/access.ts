@@ -36,7 +36,7 @@ export const access = {
   /** Account routes that setting up a first second factor needs. */
   enrolment: { level: 'account', duringEnrolment: true },
   member: { level: 'member' },
-  roles: (...roles: StaffRole[]): Access => ({ level: 'member', roles }),
+  roles: (...roles: StaffRole[]): Extract<Access, { level: 'member' }> => ({ level: 'member', roles }),
   /** The same access, plus a recent re-authentication. */
   stepUp: (base: Extract<Access, { level: 'account' | 'member' }>): Access => ({ ...base, stepUp: true }),
 } as const;

@@ -109,6 +109,10 @@ export const secondFactorChanges = {
   totp_removed: { en: 'the authenticator app was removed from your account.', de: 'Die Authenticator-App wurde von Ihrem Konto entfernt.', nl: 'de authenticator-app is van uw account verwijderd.' },
   recovery_codes_generated: { en: 'new recovery codes were created; the old ones no longer work.', de: 'Es wurden neue Wiederherstellungscodes erstellt; die bisherigen gelten nicht mehr.', nl: 'er zijn nieuwe herstelcodes aangemaakt; de oude werken niet meer.' },
   recovery_code_used: { en: 'a recovery code was used to sign in. {remaining} codes are left.', de: 'Zur Anmeldung wurde ein Wiederherstellungscode verwendet. Es sind noch {remaining} Codes übrig.', nl: 'er is met een herstelcode ingelogd. Er zijn nog {remaining} codes over.' },
+  // Without the passkey's name: it is the holder's text, and whoever changed it may not be the holder.
+  passkey_added: { en: 'a passkey was added for signing in.', de: 'Für die Anmeldung wurde ein Passkey hinzugefügt.', nl: 'er is een toegangssleutel (passkey) toegevoegd om mee in te loggen.' },
+  passkey_renamed: { en: 'one of your passkeys was renamed.', de: 'Einer Ihrer Passkeys wurde umbenannt.', nl: 'de naam van een van uw toegangssleutels (passkeys) is gewijzigd.' },
+  passkey_removed: { en: 'a passkey was removed from your account.', de: 'Ein Passkey wurde von Ihrem Konto entfernt.', nl: 'er is een toegangssleutel (passkey) van uw account verwijderd.' },
 } as const satisfies Record<string, Record<Locale, string>>;
 
 export function renderMail(name: TemplateName, locale: Locale, to: string, params: Params, link?: string): OutgoingMail {

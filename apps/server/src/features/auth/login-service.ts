@@ -9,7 +9,7 @@ import { issueActionToken } from '../../core/security/action-tokens.ts';
 import { allowedBy } from '../../core/security/ip-allowlist.ts';
 import { changeAccountAudited } from '../accounts/account-audit.ts';
 import { loadMe } from '../accounts/me.ts';
-import { activeMembershipsOfAccount, findAccountByEmail, findAccountById } from '../accounts/repository.ts';
+import { activeMembershipsOfAccount, findAccountByEmail, findAccountById, type AccountRow } from '../accounts/repository.ts';
 import { endSession, insertSession, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
 import { authEvent, type LoginFailure } from './audit.ts';
 import { secondFactorMethodsOf } from '../second-factor/repository.ts';
@@ -27,12 +27,9 @@ export type LoginResult =
  * timing tells whether an account exists (ASVS 6.3.8).
  */
 export async function login(ctx: RequestContext, input: { email: string; password: string; organisationId?: string | undefined }): Promise<LoginResult> {
-  const { db, clock, mailer, config } = ctx.services;
-  const account = await db.identity((tx) => findAccountByEmail(tx, ctx.services.fields, input.email));
-  const recordFailure = (accountId: string | null, reason: LoginFailure) =>
-    changeAccountAudited(db, accountId, auditMeta(ctx), authEvent({ action: 'auth.login_failed', outcome: 'failed', reason }), async () => undefined);
+  const account = await ctx.services.db.identity((tx) => findAccountByEmail(tx, ctx.services.fields, input.email));
   const fail = async (accountId: string | null, reason: LoginFailure): Promise<never> => {
-    await recordFailure(accountId, reason);
+    await recordLoginFailure(ctx, accountId, reason);
     throw new AppError('AUTH_INVALID_CREDENTIALS', { internal: reason });
   };
   if (!account) {
@@ -46,9 +43,28 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
     await reportLockout(ctx, account, check);
     return fail(account.id, check.why);
   }
+  return openSignIn(ctx, { account, organisationId: input.organisationId, proof: 'password' });
+}
+
+/** `auth.login_failed` in each of the account's practices (or the platform's chain without one). */
+export function recordLoginFailure(ctx: RequestContext, accountId: string | null, reason: LoginFailure): Promise<void> {
+  return changeAccountAudited(ctx.services.db, accountId, auditMeta(ctx), authEvent({ action: 'auth.login_failed', outcome: 'failed', reason }), async () => undefined);
+}
+
+/**
+ * What every sign-in does once the person is authenticated — by the password (a second factor
+ * may still be owed) or by a passkey (possession plus user verification: both factors at once,
+ * so nothing is owed): a verified e-mail address, an active membership, the practices' network
+ * allowlists, the choice of organisation, then the session and `auth.login_succeeded` (or
+ * `auth.password_verified` while a second factor is awaited).
+ */
+export async function openSignIn(ctx: RequestContext, input: { account: AccountRow; organisationId?: string | undefined; proof: 'password' | 'passkey' }): Promise<LoginResult> {
+  const { db, clock, mailer, config } = ctx.services;
+  const { account } = input;
+  const recordFailure = (accountId: string | null, reason: LoginFailure) => recordLoginFailure(ctx, accountId, reason);
 
   if (!account.emailVerifiedAt) {
-    // Only someone who knows the password learns this; send a fresh link.
+    // Only someone who proved who they are learns this; send a fresh link.
     const mail = await db.identity(async (tx) => {
       const link = await issueActionToken(tx, { purpose: 'verify_email', accountId: account.id, now: clock.now() });
       return renderMail('verify_email', account.locale, account.email, { name: account.name, organisation: 'Haven' }, `${config.publicUrl}/verify-email#token=${link.token}`);
@@ -64,7 +80,7 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
     throw new AppError('FORBIDDEN', { internal: 'no active membership' });
   }
   // A practice with a network allowlist can only be entered from its networks. Told only after
-  // the password was right, so the answer says nothing to someone guessing.
+  // the password (or passkey) was right, so the answer says nothing to someone guessing.
   const reachable = memberships.filter((m) => allowedBy(m.ipAllowlist, ctx.ip));
   const asked = input.organisationId ? memberships.find((m) => m.orgId === input.organisationId) : undefined;
   if (reachable.length === 0 || (asked && !reachable.includes(asked))) {
@@ -74,9 +90,10 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
   const chosen = asked ?? (reachable.length === 1 ? reachable[0] : undefined);
 
   // A person who has a second factor always answers with it; one without must set one up first
-  // when any of their practices requires it (one identity, the strictest practice's rule).
-  const methods = await db.identity((tx) => secondFactorMethodsOf(tx, account.id));
-  const pending = methods.length > 0 ? 'second_factor' : memberships.some((m) => m.secondFactorRequired) ? 'enrolment' : null;
+  // when any of their practices requires it (one identity, the strictest practice's rule). A
+  // passkey is a second factor itself: who signed in with one owes nothing more.
+  const methods = input.proof === 'passkey' ? [] : await db.identity((tx) => secondFactorMethodsOf(tx, account.id));
+  const pending = input.proof === 'passkey' ? null : methods.length > 0 ? 'second_factor' : memberships.some((m) => m.secondFactorRequired) ? 'enrolment' : null;
   if (pending !== 'second_factor') await resetFailedAttempts(ctx.services, account.id);
 
   const now = clock.now();
@@ -93,7 +110,8 @@ export async function login(ctx: RequestContext, input: { email: string; passwor
       idleTimeoutSeconds,
       absoluteExpiresAt,
       pending,
-      // Without a second factor the password is the strongest proof this account has.
+      // Without a second factor the password is the strongest proof this account has; a passkey
+      // is the strongest there is.
       reauthenticatedAt: pending === 'second_factor' ? null : now,
     });
     await appendAudit(tx, auditOrg, { ...auditMeta(ctx, now), actorAccountId: account.id, actorRole: chosen?.role ?? null }, authEvent({

@@ -37,7 +37,7 @@ describe('account enumeration', () => {
   const mailsTo = (email: string) => h.mailer.sent.filter((mail) => mail.to === email);
 
   async function lockedAccount() {
-    const org = await createTestOrganisation(h);
+    const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
     for (let i = 0; i < lockAtFailures; i++) {
       h.clock.advance(minute);
       expect((await login(org.owner.email, wrong)).status).toBe(401);
@@ -47,7 +47,7 @@ describe('account enumeration', () => {
   }
 
   it('answers an unknown address, a wrong password and a locked account identically', async () => {
-    const known = await createTestOrganisation(h);
+    const known = await createTestOrganisation(h, { secondFactor: 'not-required' });
     const locked = await lockedAccount();
 
     const unknown = await login(unknownEmail(), wrong);
@@ -63,7 +63,7 @@ describe('account enumeration', () => {
   });
 
   it('spends one argon2 verification on an unknown address, as on a known one', async () => {
-    const known = await createTestOrganisation(h);
+    const known = await createTestOrganisation(h, { secondFactor: 'not-required' });
     const hasher = h.services.hasher;
     const verifyDummy = vi.spyOn(hasher, 'verifyDummy');
     const verify = vi.spyOn(hasher, 'verify');
@@ -95,7 +95,7 @@ describe('account enumeration', () => {
   });
 
   it('answers a password-reset request with the same 202 for known and unknown addresses, mailing only the known one', async () => {
-    const known = await createTestOrganisation(h);
+    const known = await createTestOrganisation(h, { secondFactor: 'not-required' });
     const stranger = unknownEmail();
     const sentBefore = h.mailer.sent.length;
 
@@ -111,7 +111,7 @@ describe('account enumeration', () => {
   });
 
   it('answers a sign-up with a taken address like any sign-up, tells the holder, and creates nothing', async () => {
-    const holder = await createTestOrganisation(h);
+    const holder = await createTestOrganisation(h, { secondFactor: 'not-required' });
     const hash = vi.spyOn(h.services.hasher, 'hash');
     let fresh: TestResponse;
     let taken: TestResponse;

@@ -66,7 +66,7 @@ describe('login lockout', () => {
   }
 
   it('lets four failures pass without delay, and a successful login resets the count', async () => {
-    const org = await createTestOrganisation(h);
+    const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
     const { email, password, accountId } = org.owner;
     for (let i = 0; i < throttleFromFailures - 1; i++) await expectRefused(email, wrong);
     expect((await accountRow(accountId)).failedLoginCount).toBe(4);
@@ -82,13 +82,13 @@ describe('login lockout', () => {
   });
 
   it('throttles from the fifth consecutive failure: even the right password waits out the delay, which doubles', async () => {
-    const org = await createTestOrganisation(h);
+    const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
     const { email, password, accountId } = org.owner;
     for (let i = 0; i < throttleFromFailures; i++) await expectRefused(email, wrong);
 
     // Throttled for 2 s: the correct password gets the very same refusal.
     const refused = await attempt(email, password);
-    const plainWrong = await createTestOrganisation(h).then((other) => attempt(other.owner.email, wrong));
+    const plainWrong = await createTestOrganisation(h, { secondFactor: 'not-required' }).then((other) => attempt(other.owner.email, wrong));
     expect(refused.status).toBe(plainWrong.status);
     expect({ ...refused.body.error, requestId: null }).toEqual({ ...plainWrong.body.error, requestId: null });
     h.clock.advance(1_999);
@@ -107,7 +107,7 @@ describe('login lockout', () => {
   });
 
   it('locks the account for 15 minutes at ten failures, mails the holder, and refuses the right password until then', async () => {
-    const org = await createTestOrganisation(h);
+    const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
     const { email, password } = org.owner;
     expect(lockMails(email)).toHaveLength(0);
     const { attempts, lockedAt } = await failUntilLocked(email);
@@ -131,7 +131,7 @@ describe('login lockout', () => {
   });
 
   it('doubles the lock: the next lock after further failures lasts 30 minutes', async () => {
-    const org = await createTestOrganisation(h);
+    const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
     const { email, password } = org.owner;
     await failUntilLocked(email);
     h.clock.advance(15 * minute);
@@ -150,7 +150,7 @@ describe('login lockout', () => {
   });
 
   it('lifts the lock when the holder resets the password', async () => {
-    const org = await createTestOrganisation(h);
+    const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
     const { email, password, accountId } = org.owner;
     await failUntilLocked(email);
     await expectRefused(email, password);
@@ -189,7 +189,7 @@ describe('login lockout', () => {
     };
 
     it('lets no more than five of 20 concurrent guesses on a fresh account reach a real verification', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const { email, password, accountId } = org.owner;
       const verified = await countRealVerifications(org, () => burst(email, 20));
       expect(verified).toBe(throttleFromFailures);
@@ -202,7 +202,7 @@ describe('login lockout', () => {
     });
 
     it('lets exactly one of 20 concurrent guesses through at nine failures, which locks the account once', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const { email, password, accountId } = org.owner;
       for (let i = 0; i < lockAtFailures - 1; i++) {
         h.clock.advance(minute);
@@ -223,7 +223,7 @@ describe('login lockout', () => {
 
   describe('after a lock expires', () => {
     it('takes five more failures, not one, to lock again — and then for twice as long', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const { email, password, accountId } = org.owner;
       for (let i = 0; i < lockAtFailures; i++) {
         h.clock.advance(minute);

@@ -72,6 +72,7 @@ export async function signUp(ctx: RequestContext, input: SignupRequest): Promise
       passwordPolicyMode: defaultSecurityPolicy.password.mode,
       passwordMinLength: defaultSecurityPolicy.password.minLength,
       idleTimeoutMinutes: defaultSecurityPolicy.idleTimeoutMinutes,
+      secondFactorRequired: defaultSecurityPolicy.secondFactorRequired ?? false,
       createdAt: now,
       updatedAt: now,
     });

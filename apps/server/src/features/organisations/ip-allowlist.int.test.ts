@@ -37,7 +37,7 @@ describe('IP allowlist (no trusted proxy)', () => {
 
   /** A practice whose list is `ranges`, saved by the owner from 192.0.2.10. */
   async function restrictedPractice(ranges: string[]): Promise<TestOrganisation> {
-    const org = await createTestOrganisation(h);
+    const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
     from(org.owner.agent, '192.0.2.10');
     const saved = await org.owner.agent.put(policyUrl, { ...basePolicy, ipAllowlist: ranges });
     expect(saved.status, JSON.stringify(saved.body)).toBe(200);
@@ -45,7 +45,7 @@ describe('IP allowlist (no trusted proxy)', () => {
   }
 
   it('stores valid ranges in one spelling, drops duplicates, and names every bad entry', async () => {
-    const org = await createTestOrganisation(h);
+    const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
     const bad = await org.owner.agent.put(policyUrl, { ...basePolicy, ipAllowlist: ['10.0.0.0/8', '10.0.0.0/33', 'intranet', '2001:db8::/129', '192.0.2.1/24/1', ' 198.51.100.0/24 '] });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('VALIDATION_FAILED');
@@ -64,7 +64,7 @@ describe('IP allowlist (no trusted proxy)', () => {
   });
 
   it('refuses a list that leaves out the admin\'s own address unless they confirm it', async () => {
-    const org = await createTestOrganisation(h);
+    const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
     from(org.owner.agent, '203.0.113.9');
     const refused = await org.owner.agent.put(policyUrl, { ...basePolicy, ipAllowlist: ['192.0.2.0/24'] });
     expectError(refused, 409, 'IP_ALLOWLIST_EXCLUDES_YOU');
@@ -127,7 +127,7 @@ describe('IP allowlist (no trusted proxy)', () => {
   });
 
   it('a person in two practices reaches only the one whose list admits them', async () => {
-    const open = await createTestOrganisation(h);
+    const open = await createTestOrganisation(h, { secondFactor: 'not-required' });
     const closed = await restrictedPractice(['192.0.2.0/24']);
     // The open practice's owner joins the closed one.
     const invite = await closed.owner.agent.post('/api/v1/invitations', { email: open.owner.email, role: 'admin' });
@@ -151,7 +151,7 @@ describe('IP allowlist (no trusted proxy)', () => {
 
   it('other practices are not affected, an empty list lifts the restriction, and signing out always works', async () => {
     const org = await restrictedPractice(['192.0.2.0/24']);
-    const other = await createTestOrganisation(h);
+    const other = await createTestOrganisation(h, { secondFactor: 'not-required' });
     expect((await from(other.owner.agent, '203.0.113.1').get('/api/v1/staff')).status).toBe(200);
 
     const lifted = await from(org.owner.agent, '192.0.2.10').put(policyUrl, { ...basePolicy, ipAllowlist: [] });
@@ -187,7 +187,7 @@ describe('IP allowlist behind a trusted proxy (HAVEN_TRUST_PROXY)', () => {
   afterAll(() => h.close());
 
   it('takes the client address from X-Forwarded-For only when the request comes from the trusted proxy', async () => {
-    const org = await createTestOrganisation(h);
+    const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
     const agent = org.owner.agent;
     const forwarded = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
     from(agent, '10.0.0.2');

@@ -1,7 +1,9 @@
+import type { SecondFactorMethod } from '@haven/contracts';
 import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { FieldCrypto, Place } from '../../core/crypto/field-crypto.ts';
 import type { Tx } from '../../core/db/database.ts';
 import { accountTotp, recoveryCodes } from '../../core/db/schema.ts';
+import { hasPasskey } from '../passkeys/repository.ts';
 
 const secretPlace = (accountId: string): Place => ({ table: 'account_totp', column: 'secret', scope: 'platform', rowId: accountId });
 
@@ -63,14 +65,22 @@ export async function hasConfirmedTotp(tx: Tx, accountId: string): Promise<boole
   return row !== undefined;
 }
 
+/** Whether the account has a second factor: a confirmed authenticator app or a passkey. */
+export async function hasSecondFactor(tx: Tx, accountId: string): Promise<boolean> {
+  return (await hasConfirmedTotp(tx, accountId)) || (await hasPasskey(tx, accountId));
+}
+
 /**
  * The second factors an account can answer with at sign-in: its confirmed authenticator app,
- * and recovery codes while any are left (they only count alongside a real factor).
+ * its passkeys, and recovery codes while any are left (they only count alongside a real factor).
  */
-export async function secondFactorMethodsOf(tx: Tx, accountId: string): Promise<Array<'totp' | 'recovery_code'>> {
-  if (!(await hasConfirmedTotp(tx, accountId))) return [];
+export async function secondFactorMethodsOf(tx: Tx, accountId: string): Promise<SecondFactorMethod[]> {
+  const methods: SecondFactorMethod[] = [];
+  if (await hasConfirmedTotp(tx, accountId)) methods.push('totp');
+  if (await hasPasskey(tx, accountId)) methods.push('passkey');
+  if (methods.length === 0) return [];
   const [left] = await tx.select({ id: recoveryCodes.id }).from(recoveryCodes).where(and(eq(recoveryCodes.accountId, accountId), isNull(recoveryCodes.usedAt))).limit(1);
-  return left ? ['totp', 'recovery_code'] : ['totp'];
+  return left ? [...methods, 'recovery_code'] : methods;
 }
 
 // ---- recovery codes ----

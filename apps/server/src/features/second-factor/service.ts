@@ -1,6 +1,6 @@
-import type { Me, SecondFactorMethod } from '@haven/contracts';
+import type { Me, SecondFactorCodeMethod } from '@haven/contracts';
 import QRCode from 'qrcode';
-import { appendAudit } from '../../core/audit/record.ts';
+import { appendAudit, type AuditEventInput } from '../../core/audit/record.ts';
 import { auditMeta, signedIn, type RequestContext } from '../../core/context.ts';
 import { platformOrgId, type Tx } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
@@ -12,6 +12,7 @@ import { loadMe } from '../accounts/me.ts';
 import { activeMembershipsOfAccount, findAccountById, type AccountRow } from '../accounts/repository.ts';
 import { authEvent } from '../auth/audit.ts';
 import { checkAccountPassword, checkSecondFactorCode, reportLockout, type PasswordCheck } from '../auth/password-check.ts';
+import { countPasskeys, lockFactorsOf } from '../passkeys/repository.ts';
 import { markReauthenticated, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
 import { secondFactorEvent, type SecondFactorAuditEvent } from './audit.ts';
 import { formatRecoveryCode, newRecoveryCode, normaliseRecoveryCode, recoveryCodeCount, splitRecoveryCode } from './recovery-codes.ts';
@@ -21,7 +22,7 @@ import {
   deleteRecoveryCodes,
   deleteTotp,
   findTotp,
-  hasConfirmedTotp,
+  hasSecondFactor,
   markRecoveryCodeUsed,
   recoveryCodeSummary,
   replaceRecoveryCodes,
@@ -30,24 +31,35 @@ import {
 } from './repository.ts';
 import { matchTotpStep, newTotpSecret, totpUri } from './totp.ts';
 
-async function accountOf(ctx: RequestContext): Promise<AccountRow> {
+/** The signed-in person's account. */
+export async function accountOf(ctx: RequestContext): Promise<AccountRow> {
   const account = await ctx.services.db.identity((tx) => findAccountById(tx, ctx.services.fields, signedIn(ctx).accountId));
   if (!account) throw new AppError('SESSION_EXPIRED');
   return account;
 }
 
 /** Whether one of the account's practices requires a second factor. */
-async function secondFactorRequired(ctx: RequestContext, accountId: string): Promise<boolean> {
+export async function secondFactorRequired(ctx: RequestContext, accountId: string): Promise<boolean> {
   const memberships = await ctx.services.db.systemDb((tx) => activeMembershipsOfAccount(tx, ctx.services.fields, accountId));
   return memberships.some((m) => m.secondFactorRequired);
 }
 
 /** Records a change to the account's factors in each of its practices and tells the holder. */
 async function recordChange<T>(ctx: RequestContext, account: AccountRow, event: SecondFactorAuditEvent, change: (tx: Tx) => Promise<T>, mail: { kind: keyof typeof secondFactorChanges; params?: Record<string, string> }): Promise<T> {
+  return recordFactorChange(ctx, account, secondFactorEvent(event), change, mail);
+}
+
+/**
+ * Any change to the account's factors (authenticator app, passkeys, recovery codes): the change
+ * and its audit record in each of the account's practices commit together; the holder is mailed
+ * after the commit.
+ */
+export async function recordFactorChange<T>(ctx: RequestContext, account: AccountRow, event: AuditEventInput, change: (tx: Tx) => Promise<T>, mail: { kind: keyof typeof secondFactorChanges; params?: Record<string, string> }): Promise<T> {
   const now = ctx.services.clock.now();
-  const result = await changeAccountAudited(ctx.services.db, account.id, auditMeta(ctx, now), secondFactorEvent(event), change);
+  const result = await changeAccountAudited(ctx.services.db, account.id, auditMeta(ctx, now), event, change);
   let sentence: string = secondFactorChanges[mail.kind][account.locale];
-  for (const [key, value] of Object.entries(mail.params ?? {})) sentence = sentence.replace(`{${key}}`, value);
+  // A function, so that `$&` and the like in a value (a passkey's name) are taken literally.
+  for (const [key, value] of Object.entries(mail.params ?? {})) sentence = sentence.replace(`{${key}}`, () => value);
   sendAfterCommit(ctx.services.mailer, ctx.log, [
     renderMail('second_factor_changed', account.locale, account.email, { name: account.name, when: utcMinute(now), change: sentence }, `${ctx.services.config.publicUrl}/forgot-password`),
   ]);
@@ -60,13 +72,15 @@ async function recordChange<T>(ctx: RequestContext, account: AccountRow, event: 
 
 export async function securitySummary(ctx: RequestContext) {
   const principal = signedIn(ctx);
-  const { totp, codes } = await ctx.services.db.identity(async (tx) => ({
+  const { totp, codes, passkeys } = await ctx.services.db.identity(async (tx) => ({
     totp: await findTotp(tx, ctx.services.fields, principal.accountId),
     codes: await recoveryCodeSummary(tx, principal.accountId),
+    passkeys: await countPasskeys(tx, principal.accountId),
   }));
   return {
     totp: totp?.confirmedAt ? { confirmedAt: totp.confirmedAt.toISOString(), lastUsedAt: totp.lastUsedAt?.toISOString() ?? null } : null,
     recoveryCodes: codes ? { remaining: codes.remaining, createdAt: codes.createdAt.toISOString() } : null,
+    passkeys,
     required: await secondFactorRequired(ctx, principal.accountId),
     reauthenticatedAt: principal.reauthenticatedAt?.toISOString() ?? null,
   };
@@ -116,38 +130,63 @@ export async function confirmTotpSetup(ctx: RequestContext, input: { code: strin
     { kind: 'totp_enrolled' },
   );
   if (principal.pending !== 'enrolment') return { recoveryCodes: codes?.shown ?? null, me: null, issued: null };
+  const { me, issued } = await completeEnrolment(ctx, account, now);
+  return { recoveryCodes: codes?.shown ?? null, me, issued };
+}
 
-  const issued = await db.identity((tx) => rotateSessionToken(tx, principal.sessionId, { now, pending: null, reauthenticatedAt: now }));
+/**
+ * A session that had to set up a first second factor has just done so (app or passkey): it is
+ * signed in fully from here, with a new token.
+ */
+export async function completeEnrolment(ctx: RequestContext, account: AccountRow, now: Date): Promise<{ me: Me; issued: IssuedSession }> {
+  const principal = signedIn(ctx);
+  const issued = await ctx.services.db.identity((tx) => rotateSessionToken(tx, principal.sessionId, { now, pending: null, reauthenticatedAt: now }));
   if (!issued) throw new AppError('SESSION_EXPIRED');
   const me = await loadMe(ctx.services, {
     accountId: account.id,
     orgId: principal.orgId,
     session: { id: principal.sessionId, idleTimeoutSeconds: principal.idleTimeoutSeconds, absoluteExpiresAt: principal.absoluteExpiresAt, lastActiveAt: now, pending: null, reauthenticatedAt: now },
   });
-  return { recoveryCodes: codes?.shown ?? null, me, issued };
+  return { me, issued };
 }
 
-/** Removes the app (and the recovery codes, which only ever backed it up). */
+/**
+ * Removes the app. When it was the last factor (no passkey left), the recovery codes go too —
+ * they only ever back a factor up — and a practice that requires a second factor refuses it.
+ */
 export async function removeTotp(ctx: RequestContext): Promise<void> {
   const account = await accountOf(ctx);
-  if (await secondFactorRequired(ctx, account.id)) throw new AppError('LAST_FACTOR');
+  const required = await secondFactorRequired(ctx, account.id);
   await recordChange(
     ctx,
     account,
     { action: 'mfa.totp_removed', outcome: 'success', resourceType: 'account', resourceId: account.id },
     async (tx) => {
+      await lockFactorsOf(tx, account.id);
       if (!(await deleteTotp(tx, account.id))) throw new AppError('NOT_FOUND', { internal: 'no authenticator app' });
-      await deleteRecoveryCodes(tx, account.id);
+      await afterFactorRemoved(tx, account.id, required);
     },
     { kind: 'totp_removed' },
   );
+}
+
+/**
+ * Run after removing a factor, in its transaction (with the account's factors locked): the last
+ * factor of someone whose practice requires one stays (the transaction rolls back), and without
+ * any factor left the recovery codes are void.
+ */
+export async function afterFactorRemoved(tx: Tx, accountId: string, required: boolean): Promise<void> {
+  if (await hasSecondFactor(tx, accountId)) return;
+  if (required) throw new AppError('LAST_FACTOR');
+  await deleteRecoveryCodes(tx, accountId);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Recovery codes
 // ---------------------------------------------------------------------------------------------
 
-async function newRecoveryCodeSet(ctx: RequestContext): Promise<{ shown: string[]; rows: Array<{ id: string; lookup: string; codeHash: string }> }> {
+/** Ten new codes: shown once, stored as lookup prefix plus argon2id hash. */
+export async function newRecoveryCodeSet(ctx: RequestContext): Promise<{ shown: string[]; rows: Array<{ id: string; lookup: string; codeHash: string }> }> {
   const codes = Array.from({ length: recoveryCodeCount }, newRecoveryCode);
   const rows = await Promise.all(
     codes.map(async (code) => {
@@ -161,7 +200,7 @@ async function newRecoveryCodeSet(ctx: RequestContext): Promise<{ shown: string[
 /** A new set of ten; the old set stops working at once. */
 export async function regenerateRecoveryCodes(ctx: RequestContext): Promise<{ codes: string[] }> {
   const account = await accountOf(ctx);
-  if (!(await ctx.services.db.identity((tx) => hasConfirmedTotp(tx, account.id)))) {
+  if (!(await ctx.services.db.identity((tx) => hasSecondFactor(tx, account.id)))) {
     throw new AppError('TOTP_SETUP_NOT_STARTED', { internal: 'recovery codes back up a second factor; there is none' });
   }
   const set = await newRecoveryCodeSet(ctx);
@@ -184,7 +223,7 @@ export async function regenerateRecoveryCodes(ctx: RequestContext): Promise<{ co
  * passwords). A TOTP code is used once: its step is claimed in the same breath. A recovery
  * code is spent and its holder told.
  */
-async function checkAnswer(ctx: RequestContext, account: AccountRow, input: { method: SecondFactorMethod; code: string }): Promise<PasswordCheck> {
+async function checkAnswer(ctx: RequestContext, account: AccountRow, input: { method: SecondFactorCodeMethod; code: string }): Promise<PasswordCheck> {
   const { db, fields, clock, hasher } = ctx.services;
   let usedRecoveryCode = false;
   const check = await checkSecondFactorCode(ctx.services, account, async () => {
@@ -228,10 +267,18 @@ async function refuse(ctx: RequestContext, account: AccountRow, check: Exclude<P
 export type SecondFactorResult = { status: 'authenticated' | 'choose_organisation'; me: Me; issued: IssuedSession };
 
 /** The second step of signing in: the session becomes fully signed in, with a new token. */
-export async function completeSignIn(ctx: RequestContext, input: { method: SecondFactorMethod; code: string }): Promise<SecondFactorResult> {
-  const principal = signedIn(ctx);
+export async function completeSignIn(ctx: RequestContext, input: { method: SecondFactorCodeMethod; code: string }): Promise<SecondFactorResult> {
   const account = await accountOf(ctx);
-  const check = await checkAnswer(ctx, account, input);
+  return finishSignIn(ctx, account, await checkAnswer(ctx, account, input));
+}
+
+/**
+ * The second step of signing in, once its answer (code or passkey) was checked under the
+ * lockout: a refusal is counted, audited and answered SECOND_FACTOR_INVALID; otherwise the
+ * session becomes fully signed in, with a new token.
+ */
+export async function finishSignIn(ctx: RequestContext, account: AccountRow, check: PasswordCheck): Promise<SecondFactorResult> {
+  const principal = signedIn(ctx);
   if (!check.ok) return refuse(ctx, account, check, 'sign-in');
 
   const { db, clock } = ctx.services;
@@ -258,11 +305,9 @@ export async function completeSignIn(ctx: RequestContext, input: { method: Secon
  * Step-up: proves the person again, with their second factor — or, for an account that has
  * none (its practices do not require one), with the password.
  */
-export async function stepUp(ctx: RequestContext, input: { method: SecondFactorMethod | 'password'; code?: string | undefined; password?: string | undefined }): Promise<{ reauthenticatedAt: string }> {
-  const principal = signedIn(ctx);
+export async function stepUp(ctx: RequestContext, input: { method: SecondFactorCodeMethod | 'password'; code?: string | undefined; password?: string | undefined }): Promise<{ reauthenticatedAt: string }> {
   const account = await accountOf(ctx);
-  const { db, clock } = ctx.services;
-  const hasFactor = await db.identity((tx) => hasConfirmedTotp(tx, account.id));
+  const hasFactor = await ctx.services.db.identity((tx) => hasSecondFactor(tx, account.id));
   if (input.method === 'password') {
     if (hasFactor) throw new AppError('VALIDATION_FAILED', { fields: [{ path: 'method', issue: 'Use your second factor.' }] });
     const check = await checkAccountPassword(ctx.services, account, input.password ?? '');
@@ -270,10 +315,20 @@ export async function stepUp(ctx: RequestContext, input: { method: SecondFactorM
       await reportLockout(ctx, account, check);
       throw new AppError('PASSWORD_INCORRECT', { internal: `step-up: ${check.why}` });
     }
-  } else {
-    const check = await checkAnswer(ctx, account, { method: input.method, code: input.code ?? '' });
-    if (!check.ok) return refuse(ctx, account, check, 'step-up');
+    return markSteppedUp(ctx, account);
   }
+  return finishStepUp(ctx, account, await checkAnswer(ctx, account, { method: input.method, code: input.code ?? '' }));
+}
+
+/** Step-up with a second factor (code or passkey) whose answer was checked under the lockout. */
+export async function finishStepUp(ctx: RequestContext, account: AccountRow, check: PasswordCheck): Promise<{ reauthenticatedAt: string }> {
+  if (!check.ok) return refuse(ctx, account, check, 'step-up');
+  return markSteppedUp(ctx, account);
+}
+
+async function markSteppedUp(ctx: RequestContext, account: AccountRow): Promise<{ reauthenticatedAt: string }> {
+  const principal = signedIn(ctx);
+  const { db, clock } = ctx.services;
   const now = clock.now();
   await changeAccountAudited(db, account.id, auditMeta(ctx, now), secondFactorEvent({ action: 'auth.step_up', outcome: 'success', resourceType: 'session', resourceId: principal.sessionId }), (tx) =>
     markReauthenticated(tx, principal.sessionId, now),

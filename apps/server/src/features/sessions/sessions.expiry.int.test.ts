@@ -47,7 +47,7 @@ describe('sessions', () => {
 
   describe('idle lock', () => {
     it('locks the session after 15 idle minutes: /me says SESSION_LOCKED and the state says locked', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const agent = org.owner.agent;
       const state = await agent.get('/api/v1/auth/session');
       expect(state.body.state).toBe('active');
@@ -64,7 +64,7 @@ describe('sessions', () => {
     });
 
     it('does not count polling the lock state as activity', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const agent = org.owner.agent;
       const login = h.clock.now().getTime();
       for (let i = 0; i < 14; i++) {
@@ -79,7 +79,7 @@ describe('sessions', () => {
     });
 
     it('stays active while the person is active (heartbeat before the limit)', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const agent = org.owner.agent;
       for (let i = 0; i < 4; i++) {
         h.clock.advance(10 * minute);
@@ -92,7 +92,7 @@ describe('sessions', () => {
     });
 
     it('applies a shorter idle timeout of the practice to sessions already open', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const practitioner = await addMember(h, org, 'practitioner');
       const policy = await org.owner.agent.put('/api/v1/organisation/security-policy', { password: { mode: 'nist', minLength: 12 }, idleTimeoutMinutes: 5 });
       expect(policy.status).toBe(200);
@@ -109,7 +109,7 @@ describe('sessions', () => {
 
     // Raising the limit must not reopen a screen that already locked.
     it('keeps a locked session locked when the practice later raises the idle timeout', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const practitioner = await addMember(h, org, 'practitioner');
       const policy = (idleTimeoutMinutes: number) => org.owner.agent.put('/api/v1/organisation/security-policy', { password: { mode: 'nist', minLength: 12 }, idleTimeoutMinutes });
       expect((await policy(5)).status).toBe(200);
@@ -118,6 +118,8 @@ describe('sessions', () => {
       h.clock.advance(2 * minute);
       expectError(await practitioner.agent.get('/api/v1/me'), 401, 'SESSION_LOCKED');
 
+      // Changing the policy needs a recent proof (this owner has no second factor: the password).
+      expect((await org.owner.agent.post('/api/v1/auth/step-up', { method: 'password', password: org.owner.password })).status).toBe(200);
       expect((await policy(30)).status).toBe(200);
       expectError(await practitioner.agent.get('/api/v1/me'), 401, 'SESSION_LOCKED');
       expect((await practitioner.agent.get('/api/v1/auth/session')).body.state).toBe('locked');
@@ -126,7 +128,7 @@ describe('sessions', () => {
 
   describe('lock now', () => {
     it('locks at once until the password unlocks it, and the sessions page shows it locked', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const agent = org.owner.agent;
       expect((await agent.post('/api/v1/auth/lock')).status).toBe(204);
       expectError(await agent.get('/api/v1/me'), 401, 'SESSION_LOCKED');
@@ -143,7 +145,7 @@ describe('sessions', () => {
     });
 
     it('is not undone by the practice raising its idle limit', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const practitioner = await addMember(h, org, 'practitioner');
       expect((await practitioner.agent.post('/api/v1/auth/lock')).status).toBe(204);
       expect((await org.owner.agent.put('/api/v1/organisation/security-policy', { password: { mode: 'nist', minLength: 12 }, idleTimeoutMinutes: 60 })).status).toBe(200);
@@ -153,7 +155,7 @@ describe('sessions', () => {
 
   describe('unlock', () => {
     async function lockedOrganisation(): Promise<TestOrganisation> {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       h.clock.advance(15 * minute);
       expectError(await org.owner.agent.get('/api/v1/me'), 401, 'SESSION_LOCKED');
       return org;
@@ -195,7 +197,11 @@ describe('sessions', () => {
       h.clock.advance(2_000);
       expect((await agent.post('/api/v1/auth/unlock', { password: org.owner.password })).status).toBe(200);
 
-      // Five wrong passwords and the one refused while throttled.
+      // Five wrong passwords and the one refused while throttled (reading the trail needs a
+      // recent proof; unlocking the screen is not one).
+      h.clock.advance(minute); // past the throttle's delay, which the failures above started
+      const stepUp = await agent.post('/api/v1/auth/step-up', { method: 'password', password: org.owner.password });
+      expect(stepUp.status, JSON.stringify(stepUp.body)).toBe(200);
       const audit = await agent.get('/api/v1/audit-events?action=auth.unlock_failed');
       expect(audit.body.events).toHaveLength(6);
     });
@@ -214,7 +220,7 @@ describe('sessions', () => {
 
   describe('absolute lifetime', () => {
     it('ends the session after 12 hours even with constant activity', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const agent = org.owner.agent;
       const started = h.clock.now().getTime();
       while (h.clock.now().getTime() + 10 * minute < started + 12 * hour) {
@@ -233,7 +239,7 @@ describe('sessions', () => {
 
   describe('cookies', () => {
     it('sets the session cookie HttpOnly, SameSite=Strict, Path=/ and (over http) without Secure', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const { response } = await loginFrom(org.owner.email, org.owner.password);
       const session = response.setCookies.find((cookie) => cookie.startsWith(`${sessionCookie}=`))!;
       expect(session).toBeDefined();
@@ -251,7 +257,7 @@ describe('sessions', () => {
     it('uses __Host- cookies with Secure, and sends HSTS, when served over https', async () => {
       const secure = await createHarness({ env: { HAVEN_PUBLIC_URL: 'https://haven.test' } });
       try {
-        const org = await createTestOrganisation(secure);
+        const org = await createTestOrganisation(secure, { secondFactor: 'not-required' });
         const agent = new TestAgent(secure.app);
         const response = await agent.post('/api/v1/auth/login', { email: org.owner.email, password: org.owner.password });
         expect(response.status).toBe(200);
@@ -277,7 +283,7 @@ describe('sessions', () => {
 
   describe('token rotation', () => {
     it('issues a new token at every login', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const agent = new TestAgent(h.app);
       expect((await agent.post('/api/v1/auth/login', { email: org.owner.email, password: org.owner.password })).status).toBe(200);
       const first = token(agent);
@@ -288,7 +294,7 @@ describe('sessions', () => {
     });
 
     it('does not adopt a session cookie planted before login', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const planted = 'A'.repeat(43);
       const agent = replay(planted);
       const response = await agent.post('/api/v1/auth/login', { email: org.owner.email, password: org.owner.password });
@@ -297,7 +303,7 @@ describe('sessions', () => {
       expectError(await replay(planted).get('/api/v1/me'), 401, 'AUTH_REQUIRED');
 
       // Nor the attacker's own, real session planted in the victim's browser.
-      const attacker = await createTestOrganisation(h);
+      const attacker = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const victim = new TestAgent(h.app);
       victim.cookies.set(sessionCookie, token(attacker.owner.agent));
       victim.cookies.set('haven_csrf', attacker.owner.agent.csrfToken()!);
@@ -309,8 +315,8 @@ describe('sessions', () => {
     });
 
     it('rotates the token when the person chooses an organisation', async () => {
-      const home = await createTestOrganisation(h);
-      const other = await createTestOrganisation(h);
+      const home = await createTestOrganisation(h, { secondFactor: 'not-required' });
+      const other = await createTestOrganisation(h, { secondFactor: 'not-required' });
       expect((await other.owner.agent.post('/api/v1/invitations', { email: home.owner.email, role: 'practitioner' })).status).toBe(201);
       const invitation = h.mailer.lastToken(home.owner.email, 'invitation');
       expect((await new TestAgent(h.app).post('/api/v1/invitations/accept', { token: invitation, password: home.owner.password })).status).toBe(200);
@@ -321,7 +327,7 @@ describe('sessions', () => {
       expect(login.body.me.organisation).toBeNull();
       const beforeChoice = token(agent);
 
-      const elsewhere = await agent.post('/api/v1/auth/select-organisation', { organisationId: (await createTestOrganisation(h)).orgId });
+      const elsewhere = await agent.post('/api/v1/auth/select-organisation', { organisationId: (await createTestOrganisation(h, { secondFactor: 'not-required' })).orgId });
       expectError(elsewhere, 404, 'NOT_FOUND');
       expect(token(agent)).toBe(beforeChoice);
 
@@ -336,7 +342,7 @@ describe('sessions', () => {
 
   describe('my sessions', () => {
     it('lists the sessions of two browsers with the right one marked current, and ends the other', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const laptop = await loginFrom(org.owner.email, org.owner.password, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0');
       const phone = await loginFrom(org.owner.email, org.owner.password, 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1');
       expect((await org.owner.agent.post('/api/v1/auth/logout')).status).toBe(204);
@@ -358,8 +364,8 @@ describe('sessions', () => {
     });
 
     it("answers 404 for someone else's session id and leaves that session alone", async () => {
-      const mine = await createTestOrganisation(h);
-      const theirs = await createTestOrganisation(h);
+      const mine = await createTestOrganisation(h, { secondFactor: 'not-required' });
+      const theirs = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const theirSession = (await theirs.owner.agent.get('/api/v1/me')).body.session.id;
 
       expectError(await mine.owner.agent.delete(`/api/v1/sessions/${theirSession}`), 404, 'SESSION_NOT_FOUND');
@@ -368,7 +374,7 @@ describe('sessions', () => {
     });
 
     it('ends all other sessions and keeps the current one', async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const second = await loginFrom(org.owner.email, org.owner.password);
       const third = await loginFrom(org.owner.email, org.owner.password);
       const currentId = (await org.owner.agent.get('/api/v1/me')).body.session.id;
@@ -384,7 +390,7 @@ describe('sessions', () => {
     });
 
     it("lets an owner end a practitioner's sessions, and tells the practitioner by mail", async () => {
-      const org = await createTestOrganisation(h);
+      const org = await createTestOrganisation(h, { secondFactor: 'not-required' });
       const practitioner = await addMember(h, org, 'practitioner');
       const second = await loginFrom(practitioner.email, practitioner.password);
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestAgent, type TestResponse } from '../../../test/support/agent.ts';
-import { addMember, createTestOrganisation, strongPassword, unique, type TestOrganisation, type TestPerson } from '../../../test/support/fixtures.ts';
+import { addMember, createTestOrganisation, signIn as signInWithFactors, strongPassword, unique, type TestOrganisation, type TestPerson } from '../../../test/support/fixtures.ts';
 import { createHarness, type TestHarness } from '../../../test/support/harness.ts';
 
 /*
@@ -23,10 +23,9 @@ function expectError(response: TestResponse, status: number, code: string): void
   expect(response.body.error.code).toBe(code);
 }
 
-async function signIn(harness: TestHarness, person: { email: string; password: string }, organisationId?: string): Promise<{ agent: TestAgent; login: TestResponse }> {
-  const agent = new TestAgent(harness.app);
-  const login = await agent.post('/api/v1/auth/login', { email: person.email, password: person.password, ...(organisationId ? { organisationId } : {}) });
-  return { agent, login };
+/** Password, then the authenticator-app code when the person has one. */
+function signIn(harness: TestHarness, person: { email: string; password: string; totpSecret?: string | null }, organisationId?: string): Promise<{ agent: TestAgent; login: TestResponse }> {
+  return signInWithFactors(harness, person, organisationId ? { organisationId } : {});
 }
 
 async function invite(org: TestOrganisation, email: string, role: string, by: TestAgent = org.owner.agent) {
@@ -95,7 +94,8 @@ describe('invitations', () => {
 
     const { login } = await signIn(h, { email, password });
     expect(login.status).toBe(200);
-    expect(login.body).toMatchObject({ status: 'authenticated', me: { organisation: { id: org.orgId, role: 'assistant' }, account: { name: 'Ann Assistant' } } });
+    // The practice requires a second factor: the newcomer sets one up before anything else.
+    expect(login.body).toMatchObject({ status: 'enrolment_required', me: { organisation: { id: org.orgId, role: 'assistant' }, account: { name: 'Ann Assistant' } } });
     expect((await org.owner.agent.get('/api/v1/invitations')).body.invitations).toEqual([]);
     const [event] = await auditOf(org, 'action=invitation.accepted');
     expect(event).toMatchObject({ resourceId: invitation.id, actorAccountId: login.body.me.account.id });
@@ -454,7 +454,7 @@ describe('organisation', () => {
     for (const policy of valid) {
       const response = await org.owner.agent.put('/api/v1/organisation/security-policy', policy);
       expect(response.status, JSON.stringify(response.body)).toBe(200);
-      expect((await org.owner.agent.get('/api/v1/organisation/security-policy')).body).toEqual({ ...policy, secondFactorRequired: false, ipAllowlist: [] });
+      expect((await org.owner.agent.get('/api/v1/organisation/security-policy')).body).toEqual({ ...policy, secondFactorRequired: true, ipAllowlist: [] });
     }
     const events = await auditOf(org, 'action=policy.changed');
     expect(events.map((event) => event.changedFields).reverse()).toEqual([

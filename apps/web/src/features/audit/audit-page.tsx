@@ -1,4 +1,4 @@
-import { Badge, Button, Card, Group, NativeSelect, SimpleGrid, Skeleton, Stack, Table, Text, TextInput, UnstyledButton } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, NativeSelect, SimpleGrid, Skeleton, Stack, Table, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Fragment, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,6 +9,7 @@ import { api } from '../../lib/api';
 import { formatTimestamp } from '../../lib/format';
 import type { AuditEventItem, AuditPageBody, MemberListBody } from '../../lib/types';
 import { auditActionLabel } from './audit-labels';
+import { isStepUpCancelled, useStepUp } from '../security/step-up';
 
 interface Filters {
   actor: string;
@@ -39,11 +40,13 @@ export function AuditPage() {
   const [expanded, setExpanded] = useState<number | null>(null);
   const staff = useQuery({ queryKey: ['staff'], queryFn: () => api.get<MemberListBody>('/staff') });
 
+  // Reading the trail needs a proof with the second factor from the last five minutes.
+  const withStepUp = useStepUp();
   const events = useInfiniteQuery({
     queryKey: ['audit', applied],
     initialPageParam: undefined as number | undefined,
     queryFn: ({ pageParam, signal }) =>
-      api.get<AuditPageBody>(
+      withStepUp(() => api.get<AuditPageBody>(
         '/audit-events',
         {
           actor: applied.actor,
@@ -57,7 +60,7 @@ export function AuditPage() {
           limit: pageSize,
         },
         signal,
-      ),
+      )),
     getNextPageParam: (last) => last.nextBefore ?? undefined,
   });
 
@@ -145,7 +148,18 @@ export function AuditPage() {
           </form>
         </Card>
 
-        {events.isError && !events.data ? <ErrorAlert error={events.error} /> : null}
+        {events.isError && !events.data && isStepUpCancelled(events.error) ? (
+          <Alert color="gray" variant="light" data-testid="audit-step-up-needed">
+            <Stack gap="sm" align="flex-start">
+              <Text size="sm">{t('audit.stepUpNeeded')}</Text>
+              <Button size="xs" onClick={() => void events.refetch()}>
+                {t('audit.stepUpRetry')}
+              </Button>
+            </Stack>
+          </Alert>
+        ) : events.isError && !events.data ? (
+          <ErrorAlert error={events.error} />
+        ) : null}
 
         <Card withBorder padding={0}>
           <Table.ScrollContainer minWidth={900}>

@@ -1,14 +1,15 @@
-import { Alert, Anchor, Button, Group, Stack, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Divider, Group, Stack, Text, TextInput } from '@mantine/core';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { LoginRequest, type Me, type SecondFactorMethod } from '@haven/contracts';
-import { ErrorAlert } from '../../components/error-alert';
 import { MailIcon } from '../../components/icons';
 import { api, isApiError } from '../../lib/api';
 import { focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/errors';
 import type { LoginResponseBody, OrganisationChoiceItem } from '../../lib/types';
 import { PasswordField } from '../../components/password-field';
+import { answerWithPasskey, passkeysSupported } from '../security/passkey-api';
+import { PasskeyErrorAlert, PasskeyIcon } from '../security/passkey-ui';
 import { OrganisationChoice } from './organisation-choice';
 import { SecondFactorStep } from './second-factor-step';
 
@@ -26,12 +27,14 @@ interface Props {
   onSecondFactorSettled?: () => void;
 }
 
-const allMethods: SecondFactorMethod[] = ['totp', 'recovery_code'];
+/** After a reload the waiting step's methods are unknown: offer them all (the server refuses what the account lacks). */
+const allMethods: SecondFactorMethod[] = ['totp', 'passkey', 'recovery_code'];
 
 /**
- * E-mail and password; then, for accounts with a second factor, the code from the authenticator
- * app (or a recovery code); then — for people in more than one organisation — the choice of
- * organisation. Wrong password, unknown e-mail and a locked account get the same answer.
+ * E-mail and password; then, for accounts with a second factor, a passkey or the code from the
+ * authenticator app (or a recovery code); then — for people in more than one organisation — the
+ * choice of organisation. Wrong password, unknown e-mail and a locked account get the same
+ * answer. Or, without the password, a passkey alone ("Sign in with a passkey").
  */
 export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFactor = false, onStepChange, onSecondFactorSettled }: Props) {
   const { t } = useTranslation();
@@ -42,6 +45,8 @@ export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFact
   const [pending, setPending] = useState(false);
   const [choices, setChoicesState] = useState<OrganisationChoiceItem[] | null>(null);
   const [methods, setMethodsState] = useState<SecondFactorMethod[] | null>(resumeSecondFactor ? allMethods : null);
+  const [resumed, setResumed] = useState(resumeSecondFactor);
+  const [passkeyPending, setPasskeyPending] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
 
   const setMethods = (next: SecondFactorMethod[] | null) => {
@@ -74,16 +79,11 @@ export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFact
       const result = await api.post<LoginResponseBody>('/auth/login', parsed.data);
       if (result.status === 'second_factor_required') {
         setPassword('');
+        setResumed(false);
         setMethods(result.methods.length > 0 ? result.methods : allMethods);
         return;
       }
-      // Enrolment first, organisation after: the route guards send this session to the setup.
-      if (result.status === 'enrolment_required' || (result.status === 'authenticated' && result.me.organisation)) {
-        onAuthenticated(result.me);
-        return;
-      }
-      setChoices(result.me.organisations);
-      setPassword('');
+      signedInWith(result);
     } catch (caught) {
       setError(caught);
       if (isApiError(caught, 'AUTH_INVALID_CREDENTIALS')) setPassword('');
@@ -92,10 +92,37 @@ export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFact
     }
   }
 
+  function signedInWith(result: Exclude<LoginResponseBody, { status: 'second_factor_required' }>) {
+    // Enrolment first, organisation after: the route guards send this session to the setup.
+    if (result.status === 'enrolment_required' || (result.status === 'authenticated' && result.me.organisation)) {
+      onAuthenticated(result.me);
+      return;
+    }
+    setChoices(result.me.organisations);
+    setPassword('');
+  }
+
+  /** Passwordless: the browser offers the passkeys it keeps for Haven; one of them signs in fully. */
+  async function signInWithPasskey() {
+    if (pending || passkeyPending) return;
+    setFieldErrors({});
+    setError(null);
+    setPasskeyPending(true);
+    try {
+      const result = await answerWithPasskey<LoginResponseBody>('/auth/passkey');
+      if (result.status !== 'second_factor_required') signedInWith(result);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setPasskeyPending(false);
+    }
+  }
+
   if (methods) {
     return (
       <SecondFactorStep
         methods={methods}
+        resumed={resumed}
         onSignedIn={(result) => {
           onSecondFactorSettled?.();
           if (result.status === 'authenticated' && result.me.organisation) {
@@ -134,41 +161,57 @@ export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFact
   }
 
   return (
-    <form ref={formRef} onSubmit={submit} noValidate data-testid="login-form" aria-label={t('login.title')}>
-      <Stack gap="md">
-        {isApiError(error, 'AUTH_EMAIL_NOT_VERIFIED') ? (
-          <Alert color="orange" icon={<MailIcon />} role="alert">
-            {t('errors.AUTH_EMAIL_NOT_VERIFIED')}
-          </Alert>
-        ) : (
-          <ErrorAlert error={error} />
-        )}
-        <TextInput
-          label={t('fields.email')}
-          type="email"
-          autoComplete="username"
-          value={email}
-          onChange={(event) => setEmail(event.currentTarget.value)}
-          error={fieldErrors['email']}
-          required
-        />
-        <PasswordField
-          label={t('fields.password')}
-          autoComplete="current-password"
-          value={password}
-          onChange={(event) => setPassword(event.currentTarget.value)}
-          error={fieldErrors['password']}
-          required
-        />
-        <Group justify="flex-end" mt={-8}>
-          <Anchor component={Link} to="/forgot-password" size="sm">
-            {t('login.forgot')}
-          </Anchor>
-        </Group>
-        <Button type="submit" loading={pending} fullWidth>
-          {t('login.submit')}
-        </Button>
-      </Stack>
-    </form>
+    <Stack gap="md">
+      <form ref={formRef} onSubmit={submit} noValidate data-testid="login-form" aria-label={t('login.title')}>
+        <Stack gap="md">
+          {isApiError(error, 'AUTH_EMAIL_NOT_VERIFIED') ? (
+            <Alert color="orange" icon={<MailIcon />} role="alert">
+              {t('errors.AUTH_EMAIL_NOT_VERIFIED')}
+            </Alert>
+          ) : (
+            <PasskeyErrorAlert error={error} />
+          )}
+          <TextInput
+            label={t('fields.email')}
+            type="email"
+            autoComplete="username"
+            value={email}
+            onChange={(event) => setEmail(event.currentTarget.value)}
+            error={fieldErrors['email']}
+            required
+          />
+          <PasswordField
+            label={t('fields.password')}
+            autoComplete="current-password"
+            value={password}
+            onChange={(event) => setPassword(event.currentTarget.value)}
+            error={fieldErrors['password']}
+            required
+          />
+          <Group justify="flex-end" mt={-8}>
+            <Anchor component={Link} to="/forgot-password" size="sm">
+              {t('login.forgot')}
+            </Anchor>
+          </Group>
+          <Button type="submit" loading={pending} disabled={passkeyPending} fullWidth>
+            {t('login.submit')}
+          </Button>
+        </Stack>
+      </form>
+      {/* Outside the form: it is no way of submitting e-mail and password. */}
+      {passkeysSupported() ? (
+        <>
+          <Divider label={t('passkeys.signIn.or')} labelPosition="center" />
+          <Stack gap={4}>
+            <Button variant="default" fullWidth leftSection={<PasskeyIcon size={16} />} onClick={() => void signInWithPasskey()} loading={passkeyPending} disabled={pending} data-testid="login-passkey">
+              {t('passkeys.signIn.button')}
+            </Button>
+            <Text size="xs" c="dimmed" ta="center">
+              {t('passkeys.signIn.hint')}
+            </Text>
+          </Stack>
+        </>
+      ) : null}
+    </Stack>
   );
 }

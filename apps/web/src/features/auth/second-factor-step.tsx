@@ -8,11 +8,15 @@ import { api, isApiError } from '../../lib/api';
 import type { LoginResponseBody } from '../../lib/types';
 import { RecoveryCodeField, TotpCodeField } from '../security/code-fields';
 import { isRecoveryCodeShape, isTotpCode, totpDigits } from '../security/codes';
+import { answerWithPasskey } from '../security/passkey-api';
+import { PasskeyErrorAlert, PasskeyIcon } from '../security/passkey-ui';
 
 type SignedIn = Extract<LoginResponseBody, { status: 'authenticated' | 'choose_organisation' }>;
 
 interface Props {
   methods: readonly SecondFactorMethod[];
+  /** The methods are a guess (a reload found the step waiting): start with the app's code, not a passkey prompt. */
+  resumed?: boolean;
   /** `POST /auth/second-factor` answered: signed in (or the organisation is still to choose). */
   onSignedIn(result: SignedIn): void;
   /** "Cancel": the pending session is signed out and the password step shows again. */
@@ -24,16 +28,24 @@ interface Props {
 /** Errors after which this step cannot succeed any more: the session behind it has ended. */
 const sessionGone = ['AUTH_REQUIRED', 'SESSION_EXPIRED', 'SESSION_LOCKED', 'SECOND_FACTOR_NOT_PENDING'] as const;
 
+/** The links to the other ways of answering. */
+const switchLinks = {
+  passkey: { label: 'passkeys.secondFactor.use', testId: 'second-factor-use-passkey' },
+  totp: { label: 'secondFactor.useTotp', testId: 'second-factor-use-totp' },
+  recovery_code: { label: 'secondFactor.useRecovery', testId: 'second-factor-use-recovery' },
+} as const satisfies Record<SecondFactorMethod, { label: string; testId: string }>;
+
 /**
- * The second step of signing in: the six digits from the authenticator app, or one of the
- * recovery codes. A wrong code keeps the form (with the same answer for wrong, used, expired or
- * locked out, as the server gives).
+ * The second step of signing in: a passkey (the browser asks for the fingerprint, face or PIN),
+ * the six digits from the authenticator app, or one of the recovery codes. A wrong answer keeps
+ * the form (with the same answer for wrong, used, expired or locked out, as the server gives).
  */
-export function SecondFactorStep({ methods, onSignedIn, onCancel, onSessionGone }: Props) {
+export function SecondFactorStep({ methods, resumed = false, onSignedIn, onCancel, onSessionGone }: Props) {
   const { t } = useTranslation();
-  const canUseApp = methods.includes('totp');
-  const canUseRecovery = methods.includes('recovery_code');
-  const [method, setMethod] = useState<SecondFactorMethod>(canUseApp ? 'totp' : 'recovery_code');
+  // The strongest first: a passkey, then the app; a recovery code when nothing else is at hand.
+  const preference: SecondFactorMethod[] = resumed ? ['totp', 'passkey', 'recovery_code'] : ['passkey', 'totp', 'recovery_code'];
+  const available = preference.filter((candidate) => methods.includes(candidate));
+  const [method, setMethod] = useState<SecondFactorMethod>(available[0] ?? 'recovery_code');
   const [code, setCode] = useState('');
   const [fieldError, setFieldError] = useState<string | undefined>();
   const [error, setError] = useState<unknown>(null);
@@ -53,6 +65,7 @@ export function SecondFactorStep({ methods, onSignedIn, onCancel, onSessionGone 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (pending) return;
+    if (method === 'passkey') return answerWithPasskeyNow();
     const valid = method === 'totp' ? isTotpCode(code) : isRecoveryCodeShape(code);
     if (!valid) {
       setFieldError(method === 'totp' ? t('secondFactor.totpFormat') : t('secondFactor.recoveryFormat'));
@@ -81,6 +94,26 @@ export function SecondFactorStep({ methods, onSignedIn, onCancel, onSessionGone 
     }
   }
 
+  async function answerWithPasskeyNow() {
+    setError(null);
+    setPending(true);
+    try {
+      const result = await answerWithPasskey<LoginResponseBody>('/auth/second-factor/passkey');
+      if (result.status === 'authenticated' || result.status === 'choose_organisation') {
+        onSignedIn(result);
+        return;
+      }
+      setPending(false);
+    } catch (caught) {
+      setPending(false);
+      if (sessionGone.some((code) => isApiError(caught, code))) {
+        onSessionGone(caught);
+        return;
+      }
+      setError(caught);
+    }
+  }
+
   async function cancel() {
     setCancelling(true);
     try {
@@ -96,38 +129,43 @@ export function SecondFactorStep({ methods, onSignedIn, onCancel, onSessionGone 
       <Stack gap="md">
         <Group gap="sm" wrap="nowrap" align="flex-start">
           <ThemeIcon variant="light" size={40} radius="xl" style={{ flex: 'none' }}>
-            {method === 'totp' ? <PhoneIcon size={20} /> : <KeyIcon size={20} />}
+            {method === 'passkey' ? <PasskeyIcon size={20} /> : method === 'totp' ? <PhoneIcon size={20} /> : <KeyIcon size={20} />}
           </ThemeIcon>
           <div>
             <Text fw={600} fz="lg" component="h2" id="second-factor-title">
-              {method === 'totp' ? t('secondFactor.totpTitle') : t('secondFactor.recoveryTitle')}
+              {method === 'passkey' ? t('passkeys.secondFactor.title') : method === 'totp' ? t('secondFactor.totpTitle') : t('secondFactor.recoveryTitle')}
             </Text>
             <Text size="sm" c="dimmed">
-              {method === 'totp' ? t('secondFactor.totpPrompt') : t('secondFactor.recoveryPrompt')}
+              {method === 'passkey' ? t('passkeys.secondFactor.prompt') : method === 'totp' ? t('secondFactor.totpPrompt') : t('secondFactor.recoveryPrompt')}
             </Text>
           </div>
         </Group>
-        <ErrorAlert error={error} />
-        {method === 'totp' ? (
+        {method === 'passkey' ? <PasskeyErrorAlert error={error} /> : <ErrorAlert error={error} />}
+        {method === 'passkey' ? null : method === 'totp' ? (
           <TotpCodeField key="totp" ref={inputRef} value={code} onChange={setCode} error={fieldError} autoFocus />
         ) : (
           <RecoveryCodeField key="recovery" ref={inputRef} value={code} onChange={setCode} error={fieldError} autoFocus />
         )}
-        <Button type="submit" loading={pending} disabled={cancelling} fullWidth data-testid="second-factor-submit">
-          {t('secondFactor.submit')}
+        <Button
+          type="submit"
+          loading={pending}
+          disabled={cancelling}
+          fullWidth
+          leftSection={method === 'passkey' ? <PasskeyIcon size={16} /> : undefined}
+          data-testid={method === 'passkey' ? 'second-factor-passkey' : 'second-factor-submit'}
+        >
+          {method === 'passkey' ? t('passkeys.secondFactor.button') : t('secondFactor.submit')}
         </Button>
-        <Group justify="space-between" gap="xs">
-          {method === 'totp' && canUseRecovery ? (
-            <Anchor component="button" type="button" size="sm" onClick={() => switchTo('recovery_code')} style={{ textAlign: 'start' }} data-testid="second-factor-use-recovery">
-              {t('secondFactor.useRecovery')}
-            </Anchor>
-          ) : method === 'recovery_code' && canUseApp ? (
-            <Anchor component="button" type="button" size="sm" onClick={() => switchTo('totp')} style={{ textAlign: 'start' }} data-testid="second-factor-use-totp">
-              {t('secondFactor.useTotp')}
-            </Anchor>
-          ) : (
-            <span />
-          )}
+        <Group justify="space-between" gap="xs" align="flex-start">
+          <Stack gap={4} align="flex-start">
+            {available
+              .filter((other) => other !== method)
+              .map((other) => (
+                <Anchor key={other} component="button" type="button" size="sm" onClick={() => switchTo(other)} style={{ textAlign: 'start' }} data-testid={switchLinks[other].testId}>
+                  {t(switchLinks[other].label)}
+                </Anchor>
+              ))}
+          </Stack>
           <Anchor component="button" type="button" size="sm" c="dimmed" onClick={() => void cancel()} disabled={cancelling || pending} data-testid="second-factor-cancel">
             {t('secondFactor.cancel')}
           </Anchor>

@@ -1,18 +1,25 @@
-import { Button, Group, Paper, Stack, Text, ThemeIcon, Title } from '@mantine/core';
+import { Badge, Button, Group, Paper, Radio, SimpleGrid, Stack, Text, ThemeIcon, Title } from '@mantine/core';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
 import type { Me } from '@haven/contracts';
-import { LogoutIcon, ShieldCheckIcon } from '../../components/icons';
+import { LogoutIcon, PhoneIcon, ShieldCheckIcon } from '../../components/icons';
 import { useDocumentTitle } from '../../components/page-header';
 import { PublicLayout } from '../../components/public-layout';
 import { api } from '../../lib/api';
 import { useSession } from '../../session/session-provider';
+import { passkeysSupported } from './passkey-api';
+import { PasskeySetup } from './passkey-setup';
+import { PasskeyIcon } from './passkey-ui';
 import { TotpSetupWizard } from './totp-setup-wizard';
+
+type FactorChoice = 'passkey' | 'totp';
 
 /**
  * A practice requires a second factor and this person has none yet: signed in with the password,
  * but nothing else is reachable (the route guards send every page here, the server answers
- * ENROLMENT_REQUIRED) until an authenticator app is set up. Signing out is the only other way.
+ * ENROLMENT_REQUIRED) until a passkey or an authenticator app is set up. The passkey comes first:
+ * it is the one a fake sign-in page cannot catch. Signing out is the only other way.
  */
 export function EnrolmentPage() {
   const { t } = useTranslation();
@@ -20,6 +27,10 @@ export function EnrolmentPage() {
   const navigate = useNavigate();
   const location = useLocation();
   useDocumentTitle(t('enrolment.title'));
+  // The app stays the preselected choice for now (the browser tests of the app setup start here);
+  // the passkey is offered first and marked as recommended.
+  const [choice, setChoice] = useState<FactorChoice>('totp');
+  const canUsePasskeys = passkeysSupported();
 
   async function finished(next: Me | null) {
     const from = (location.state as { from?: unknown } | null)?.from;
@@ -44,8 +55,53 @@ export function EnrolmentPage() {
             <Text c="dimmed">{t('enrolment.subtitle')}</Text>
           </div>
         </Group>
+        <Radio.Group value={choice} onChange={(value) => setChoice(value as FactorChoice)} label={t('enrolment.choose')} data-testid="enrolment-choice">
+          <SimpleGrid cols={{ base: 1, sm: 2 }} mt="xs">
+            <Radio.Card value="passkey" p="md" radius="md" disabled={!canUsePasskeys} data-testid="enrolment-choose-passkey">
+              <Group wrap="nowrap" align="flex-start" gap="sm">
+                <Radio.Indicator />
+                <div>
+                  <Group gap="xs">
+                    <PasskeyIcon size={18} />
+                    <Text fw={600}>{t('enrolment.passkeyOption')}</Text>
+                    <Badge size="sm" color="green" variant="light">
+                      {t('passkeys.recommended')}
+                    </Badge>
+                  </Group>
+                  <Text size="sm" c="dimmed" mt={4}>
+                    {t('enrolment.passkeyOptionHint')}
+                  </Text>
+                </div>
+              </Group>
+            </Radio.Card>
+            <Radio.Card value="totp" p="md" radius="md" data-testid="enrolment-choose-totp">
+              <Group wrap="nowrap" align="flex-start" gap="sm">
+                <Radio.Indicator />
+                <div>
+                  <Group gap="xs">
+                    <PhoneIcon size={18} />
+                    <Text fw={600}>{t('enrolment.appOption')}</Text>
+                  </Group>
+                  <Text size="sm" c="dimmed" mt={4}>
+                    {t('enrolment.appOptionHint')}
+                  </Text>
+                </div>
+              </Group>
+            </Radio.Card>
+          </SimpleGrid>
+        </Radio.Group>
         <Paper withBorder shadow="sm" p={{ base: 'md', sm: 'xl' }}>
-          <TotpSetupWizard enrolment onDone={(next) => void finished(next)} />
+          {choice === 'passkey' ? (
+            <Stack gap="md">
+              <Text fw={600} component="h2" fz="lg">
+                {t('passkeys.setup.title')}
+              </Text>
+              <Text size="sm">{t('passkeys.why')}</Text>
+              <PasskeySetup enrolment onDone={({ me: next }) => void finished(next)} />
+            </Stack>
+          ) : (
+            <TotpSetupWizard enrolment onDone={(next) => void finished(next)} />
+          )}
         </Paper>
         <Group justify="space-between" gap="sm">
           {me ? (

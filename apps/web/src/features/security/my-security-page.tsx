@@ -11,6 +11,7 @@ import { api } from '../../lib/api';
 import { formatDateTime } from '../../lib/format';
 import type { RecoveryCodesBody, SecuritySummaryBody } from '../../lib/types';
 import { fetchSecuritySummary, securitySummaryKey } from './codes';
+import { PasskeysPanel } from './passkeys-panel';
 import { RecoveryCodesPanel } from './recovery-codes-panel';
 import { isStepUpCancelled, useStepUp } from './step-up';
 
@@ -75,6 +76,8 @@ function SecurityCards({ summary }: { summary: SecuritySummaryBody }) {
 
   const totp = summary.totp;
   const codes = summary.recoveryCodes;
+  // A passkey is a second factor as much as the app is: either brings and keeps the recovery codes.
+  const hasFactor = totp !== null || summary.passkeys > 0;
   const refresh = () => queryClient.invalidateQueries({ queryKey: securitySummaryKey });
 
   async function remove() {
@@ -111,9 +114,11 @@ function SecurityCards({ summary }: { summary: SecuritySummaryBody }) {
     <>
       {summary.required ? (
         <Alert color="haven" variant="light" icon={<InfoIcon />} data-testid="security-required-notice">
-          <Text size="sm">{totp ? t('mySecurity.requiredWithApp') : t('mySecurity.requiredWithoutApp')}</Text>
+          <Text size="sm">{hasFactor ? t('mySecurity.requiredWithApp') : t('mySecurity.requiredWithoutApp')}</Text>
         </Alert>
       ) : null}
+
+      <PasskeysPanel summary={summary} />
 
       <Card withBorder padding="lg" data-testid="totp-status" data-state={totp ? 'on' : 'off'}>
         <Stack gap="md">
@@ -162,7 +167,7 @@ function SecurityCards({ summary }: { summary: SecuritySummaryBody }) {
             </>
           ) : (
             <>
-              <Text size="sm">{t('mySecurity.app.none')}</Text>
+              <Text size="sm">{summary.passkeys > 0 ? t('mySecurity.app.noneWithPasskeys') : t('mySecurity.app.none')}</Text>
               <Group justify="flex-end">
                 <Button component={Link} to="/security/setup" leftSection={<PhoneIcon size={16} />} data-testid="totp-setup-link">
                   {t('mySecurity.app.setUp')}
@@ -196,7 +201,7 @@ function SecurityCards({ summary }: { summary: SecuritySummaryBody }) {
                 notifications.show({ color: 'green', message: t('mySecurity.codes.stored') });
               }}
             />
-          ) : totp && codes ? (
+          ) : hasFactor && codes ? (
             <>
               <Stack gap={2}>
                 <Text size="sm" fw={600} data-testid="recovery-remaining" data-remaining={codes.remaining}>
@@ -224,7 +229,7 @@ function SecurityCards({ summary }: { summary: SecuritySummaryBody }) {
                 </Button>
               </Group>
             </>
-          ) : totp ? (
+          ) : hasFactor ? (
             <Group justify="space-between">
               <Text size="sm">{t('mySecurity.codes.missing')}</Text>
               <Button onClick={() => setRegenerateOpen(true)} data-testid="recovery-regenerate">
@@ -233,7 +238,7 @@ function SecurityCards({ summary }: { summary: SecuritySummaryBody }) {
             </Group>
           ) : (
             <Text size="sm" c="dimmed">
-              {t('mySecurity.codes.withApp')}
+              {t('mySecurity.codes.withFactor')}
             </Text>
           )}
         </Stack>
@@ -241,7 +246,7 @@ function SecurityCards({ summary }: { summary: SecuritySummaryBody }) {
 
       <Modal opened={removeOpen} onClose={() => (removing ? undefined : setRemoveOpen(false))} title={t('mySecurity.app.removeTitle')} centered>
         <Stack gap="lg" data-testid="totp-remove-dialog">
-          <Text size="sm">{t('mySecurity.app.removeBody')}</Text>
+          <Text size="sm">{summary.passkeys > 0 ? t('mySecurity.app.removeBodyWithPasskeys') : t('mySecurity.app.removeBody')}</Text>
           <ErrorAlert error={removeError} />
           <Group justify="flex-end" gap="sm">
             <Button variant="default" onClick={() => setRemoveOpen(false)} disabled={removing} data-testid="totp-remove-cancel">

@@ -9,13 +9,16 @@ import type { StepUpResponseBody } from '../../lib/types';
 import { useSession } from '../../session/session-provider';
 import { RecoveryCodeField, TotpCodeField } from './code-fields';
 import { fetchSecuritySummary, isRecoveryCodeShape, isTotpCode, securitySummaryKey, totpDigits } from './codes';
+import { answerWithPasskey } from './passkey-api';
+import { PasskeyErrorAlert, PasskeyIcon } from './passkey-ui';
 
 /**
  * Step-up: sensitive actions (changing one's factors; later exports, the audit trail and
  * security settings) need a proof with the strongest factor from the last five minutes. When
- * the server answers STEP_UP_REQUIRED, "Confirm it's you" asks for the authenticator code (or a
- * recovery code, or the password for an account without a second factor), sends it to
- * `POST /auth/step-up` and then repeats the action once by itself.
+ * the server answers STEP_UP_REQUIRED, "Confirm it's you" asks for a passkey (when the account
+ * has one) or the authenticator code (or a recovery code, or the password for an account without
+ * a second factor), sends it to `POST /auth/step-up` (or `/auth/step-up/passkey`) and then
+ * repeats the action once by itself.
  *
  *   const withStepUp = useStepUp();
  *   await withStepUp(() => api.delete('/me/totp'));   // throws StepUpCancelled if cancelled
@@ -98,7 +101,14 @@ export function StepUpProvider({ children }: { children: ReactNode }) {
   );
 }
 
-type Method = 'totp' | 'recovery_code' | 'password';
+type Method = 'passkey' | 'totp' | 'recovery_code' | 'password';
+
+/** How to switch to another way of confirming: the link's text and test id. */
+const switchLinks = {
+  passkey: { label: 'passkeys.secondFactor.use', testId: 'step-up-use-passkey' },
+  totp: { label: 'secondFactor.useTotp', testId: 'step-up-use-totp' },
+  recovery_code: { label: 'secondFactor.useRecovery', testId: 'step-up-switch' },
+} as const satisfies Record<Exclude<Method, 'password'>, { label: string; testId: string }>;
 
 function StepUpModal({ opened, onConfirmed, onCancel }: { opened: boolean; onConfirmed(): void; onCancel(): void }) {
   const { t } = useTranslation();
@@ -124,7 +134,7 @@ function StepUpForm({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel()
   const queryClient = useQueryClient();
   // Always asked afresh: whether there is an app decides what to ask for.
   const summary = useQuery({ queryKey: securitySummaryKey, queryFn: fetchSecuritySummary, staleTime: 0 });
-  const [useRecovery, setUseRecovery] = useState(false);
+  const [chosen, setChosen] = useState<Method | null>(null);
   const [code, setCode] = useState('');
   const [password, setPassword] = useState('');
   const [fieldError, setFieldError] = useState<string | undefined>();
@@ -133,10 +143,13 @@ function StepUpForm({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel()
   const inputRef = useRef<HTMLInputElement>(null);
 
   const hasApp = summary.data?.totp != null;
-  const method: Method = hasApp ? (useRecovery ? 'recovery_code' : 'totp') : 'password';
+  const hasPasskey = (summary.data?.passkeys ?? 0) > 0;
+  // The strongest first: a passkey, then the app; recovery codes back either up; the password only without a factor.
+  const available: Method[] = hasPasskey || hasApp ? [...(hasPasskey ? (['passkey'] as const) : []), ...(hasApp ? (['totp'] as const) : []), 'recovery_code'] : ['password'];
+  const method: Method = chosen && available.includes(chosen) ? chosen : available[0]!;
 
-  function switchMethod() {
-    setUseRecovery((value) => !value);
+  function switchMethod(next: Method) {
+    setChosen(next);
     setCode('');
     setFieldError(undefined);
     setError(null);
@@ -146,7 +159,8 @@ function StepUpForm({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel()
     event.preventDefault();
     event.stopPropagation();
     if (pending || !summary.data) return;
-    let body: { method: Method; code?: string; password?: string };
+    if (method === 'passkey') return confirmWithPasskey();
+    let body: { method: Exclude<Method, 'passkey'>; code?: string; password?: string };
     if (method === 'password') {
       if (!password) return fail(t('validation.required'));
       body = { method, password };
@@ -176,6 +190,19 @@ function StepUpForm({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel()
       setError(caught);
       setCode('');
       requestAnimationFrame(() => inputRef.current?.focus());
+    }
+  }
+
+  async function confirmWithPasskey() {
+    setError(null);
+    setPending(true);
+    try {
+      await answerWithPasskey<StepUpResponseBody>('/auth/step-up/passkey');
+      void queryClient.invalidateQueries({ queryKey: securitySummaryKey });
+      onConfirmed();
+    } catch (caught) {
+      setPending(false);
+      setError(caught);
     }
   }
 
@@ -209,10 +236,10 @@ function StepUpForm({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel()
     <form onSubmit={submit} noValidate data-testid="step-up-dialog" data-method={method}>
       <Stack gap="md">
         <Text size="sm">
-          {method === 'password' ? t('stepUp.introPassword') : method === 'totp' ? t('stepUp.introTotp') : t('stepUp.introRecovery')}
+          {method === 'passkey' ? t('passkeys.stepUp.intro') : method === 'password' ? t('stepUp.introPassword') : method === 'totp' ? t('stepUp.introTotp') : t('stepUp.introRecovery')}
         </Text>
-        <ErrorAlert error={error} />
-        {method === 'password' ? (
+        {method === 'passkey' ? <PasskeyErrorAlert error={error} /> : <ErrorAlert error={error} />}
+        {method === 'passkey' ? null : method === 'password' ? (
           <PasswordField
             ref={inputRef}
             label={t('fields.password')}
@@ -229,17 +256,27 @@ function StepUpForm({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel()
         ) : (
           <RecoveryCodeField key="recovery" ref={inputRef} value={code} onChange={setCode} error={fieldError} autoFocus />
         )}
-        {hasApp ? (
-          <Anchor component="button" type="button" size="sm" onClick={switchMethod} data-testid="step-up-switch" style={{ alignSelf: 'flex-start', textAlign: 'start' }}>
-            {useRecovery ? t('secondFactor.useTotp') : t('secondFactor.useRecovery')}
-          </Anchor>
-        ) : null}
+        {available
+          .filter((other): other is Exclude<Method, 'password'> => other !== method && other !== 'password')
+          .map((other) => (
+            <Anchor
+              key={other}
+              component="button"
+              type="button"
+              size="sm"
+              onClick={() => switchMethod(other)}
+              data-testid={switchLinks[other].testId}
+              style={{ alignSelf: 'flex-start', textAlign: 'start' }}
+            >
+              {t(switchLinks[other].label)}
+            </Anchor>
+          ))}
         <Group justify="flex-end" gap="sm">
           <Button variant="default" onClick={onCancel} disabled={pending} data-testid="step-up-cancel">
             {t('stepUp.cancel')}
           </Button>
-          <Button type="submit" loading={pending} data-testid="step-up-submit">
-            {t('stepUp.submit')}
+          <Button type="submit" loading={pending} leftSection={method === 'passkey' ? <PasskeyIcon size={16} /> : undefined} data-testid="step-up-submit">
+            {method === 'passkey' ? t('passkeys.stepUp.button') : t('stepUp.submit')}
           </Button>
         </Group>
       </Stack>
