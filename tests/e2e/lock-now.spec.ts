@@ -3,7 +3,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { readOutbox } from '../../apps/server/src/cli/outbox.ts';
-import { baseUrl, launchBrowser, linkFromOutbox, messages, shot, uniqueSuffix } from './support.ts';
+import { answerWithApp, baseUrl, enrolAppAtFirstSignIn, launchBrowser, linkFromOutbox, messages, readyAfterStepUp, shot, uniqueSuffix } from './support.ts';
 
 /**
  * Reception leaves the desk: "Lock screen" locks at once and keeps the half-written note; the
@@ -58,12 +58,19 @@ async function signUpAndVerify(page: Page, practice: typeof practiceA): Promise<
   await page.getByTestId('verify-success').waitFor();
 }
 
+/** Each person's authenticator-app key, from their first sign-in (practices require a second factor). */
+const appSecrets = new Map<string, string>();
+
+/** Password, then the app: set up at the first sign-in, its code afterwards. */
 async function fillLogin(page: Page, email: string, password: string): Promise<void> {
   await page.goto(`${baseUrl}/login`);
   const form = page.getByTestId('login-form');
   await form.getByLabel(t('fields.email'), { exact: true }).fill(email);
   await form.getByLabel(t('fields.password'), { exact: true }).fill(password);
   await form.getByRole('button', { name: t('login.submit') }).click();
+  const secret = appSecrets.get(email);
+  if (secret) await answerWithApp(page, secret);
+  else appSecrets.set(email, await enrolAppAtFirstSignIn(page, 'en', `lock-00-enrolment-${appSecrets.size}`));
 }
 
 async function signIn(page: Page, email: string, password: string): Promise<void> {
@@ -138,7 +145,7 @@ test('"Lock screen" locks at once, keeps the typed note, and the password contin
   await shot(owner, 'lock-03-unlocked');
 
   await owner.goto(`${baseUrl}/audit`);
-  await owner.locator('[data-testid="audit-row"][data-action="auth.session_locked"]').first().waitFor();
+  await readyAfterStepUp(owner, owner.locator('[data-testid="audit-row"][data-action="auth.session_locked"]').first(), appSecrets.get(practiceA.owner.email)!);
   assert.match(
     await owner.locator('[data-testid="audit-row"][data-action="auth.session_locked"]').first().innerText(),
     new RegExp(t('audit.actions.auth_session_locked')),

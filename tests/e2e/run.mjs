@@ -34,6 +34,8 @@ const env = {
   HAVEN_DATA_DIR: dataDir,
   HAVEN_LOG_LEVEL: process.env.HAVEN_E2E_LOG_LEVEL ?? 'warn',
   HAVEN_LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+  // Test-only: lets risky-login.spec.ts sign in "from another country" (refused in production).
+  HAVEN_TEST_CLIENT_ADDRESS_HEADER: '1',
 };
 const server = spawn(process.execPath, [tsx, path.join(root, 'apps/server/src/main.ts')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
 const stop = () => {

@@ -1,17 +1,19 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { baseUrl, launchBrowser, linkFromOutbox, messages, shot, uniqueSuffix } from './support.ts';
+import { readOutbox } from '../../apps/server/src/cli/outbox.ts';
+import { baseUrl, connectApp as connectAppWithCode, freshCode, launchBrowser, linkFromOutbox, messages, readyAfterStepUp, shot, uniqueSuffix, wrongCode } from './support.ts';
 
 /**
- * Two-factor sign-in, as a practice owner and a new colleague meet it: the owner sets up an
- * authenticator app from My security (QR code, setup key, first code, ten recovery codes shown
- * once), signs in with password + code, then with a recovery code (9 left), and makes a new set
- * after confirming it's them (step-up). Then the owner requires two-factor authentication for
- * all staff, and an invited practitioner lands in the setup at their first sign-in and can reach
- * nothing else until it is done.
+ * Two-factor sign-in, as a practice owner and a new colleague meet it: a new practice requires
+ * a second factor, so the owner sets up an authenticator app at the first sign-in (QR code,
+ * setup key, first code, ten recovery codes shown once), signs in with password + code, then
+ * with a recovery code (9 left), and makes a new set after confirming it's them (step-up). The
+ * security settings show the rule on; an invited practitioner lands in the setup at their first
+ * sign-in and can reach nothing else until it is done; when they lose the phone, the owner
+ * resets their factors after checking it is them, and the next sign-in starts a new setup.
  *
  * Codes are computed here from the setup key the page shows (RFC 6238, as a phone app would), on
  * the real clock: a code works once per 30-second step, so a second sign-in with the same key
@@ -40,34 +42,6 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
-// ---------- codes, as the authenticator app on the phone would show them ----------
-const lastStepUsed = new Map<string, number>();
-const stepOf = (ms: number) => Math.floor(ms / 30_000);
-const codeAt = (secret: string, timestamp: number) => TOTP.generate({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1', timestamp });
-
-/** A code the server has not seen yet for this key: waits for the next 30-s step if this one was used. */
-async function freshCode(secret: string): Promise<string> {
-  const used = lastStepUsed.get(secret);
-  if (used !== undefined && stepOf(Date.now()) <= used) {
-    await new Promise((resolve) => setTimeout(resolve, 30_000 - (Date.now() % 30_000) + 500));
-  }
-  // Not in the last half-second of a step, so the code is still current when it arrives.
-  if (30_000 - (Date.now() % 30_000) < 500) await new Promise((resolve) => setTimeout(resolve, 700));
-  const now = Date.now();
-  lastStepUsed.set(secret, stepOf(now));
-  return codeAt(secret, now);
-}
-
-/** Six digits that are not the code of this step, the one before or the one after. */
-function wrongCode(secret: string): string {
-  const now = Date.now();
-  const near = new Set([codeAt(secret, now - 30_000), codeAt(secret, now), codeAt(secret, now + 30_000)]);
-  for (let n = 0; ; n += 1) {
-    const candidate = String((123_456 + n * 7_919) % 1_000_000).padStart(6, '0');
-    if (!near.has(candidate)) return candidate;
-  }
-}
-
 // ---------- steps ----------
 async function passwordStep(page: Page, email: string, password: string): Promise<void> {
   await page.goto(`${baseUrl}/login`);
@@ -89,26 +63,7 @@ async function openMySecurity(page: Page): Promise<void> {
 }
 
 /** Steps 1 and 2 of the setup: reads the key from the page and confirms with its first code. */
-async function connectApp(page: Page, shotPrefix: string): Promise<string> {
-  const wizard = page.getByTestId('totp-setup');
-  await wizard.waitFor();
-  const qr = page.getByTestId('totp-qr');
-  await qr.waitFor();
-  assert.match((await qr.getAttribute('src')) ?? '', /^data:image\/svg\+xml;base64,/, 'the QR code is made by Haven itself, not fetched from elsewhere');
-  assert.ok(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the QR code is shown');
-  const shown = await page.getByTestId('totp-secret').innerText();
-  assert.match(shown, /^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/, `the setup key is shown in groups of four (${shown})`);
-  const secret = shown.replace(/\s+/g, '');
-  await shot(page, `${shotPrefix}-1-connect`);
-
-  await page.getByTestId('totp-setup-next').click();
-  const form = page.getByTestId('totp-confirm-form');
-  await form.getByLabel(t('secondFactor.totpLabel'), { exact: true }).fill(await freshCode(secret));
-  await shot(page, `${shotPrefix}-2-confirm`);
-  await form.getByTestId('totp-confirm-submit').click();
-  await page.getByTestId('recovery-codes').waitFor();
-  return secret;
-}
+const connectApp = (page: Page, shotPrefix: string): Promise<string> => connectAppWithCode(page, shotPrefix, t('secondFactor.totpLabel'));
 
 /** Step 3: the ten codes, shown once; "Done" needs the tick. */
 async function storeRecoveryCodes(page: Page, shotName: string): Promise<string[]> {
@@ -136,7 +91,7 @@ let owner: Page;
 let ownerSecret = '';
 let recoveryCodes: string[] = [];
 
-test('the owner signs up and finds My security with no second factor yet', async () => {
+test('the owner signs up and is asked for a second factor at the first sign-in: QR code and key, a first code, ten recovery codes shown once', async () => {
   owner = await newPage();
   await owner.goto(`${baseUrl}/signup`);
   const form = owner.getByTestId('signup-form');
@@ -158,27 +113,23 @@ test('the owner signs up and finds My security with no second factor yet', async
   await owner.goto(await linkFromOutbox(practice.owner.email, '/verify-email#token='));
   await owner.getByTestId('verify-success').waitFor();
 
-  // Without a second factor, the password alone signs in.
+  // A new practice requires a second factor: the first sign-in leads to its setup, nowhere else.
   await passwordStep(owner, practice.owner.email, practice.owner.password);
+  await owner.getByTestId('enrolment-page').waitFor();
+  assert.equal(new URL(owner.url()).pathname, '/security/setup');
+  assert.equal(await owner.getByTestId('current-user').count(), 0, 'not signed in yet');
+  await shot(owner, '2fa-01-enrolment');
+  await owner.getByTestId('enrolment-choose-totp').click();
+  ownerSecret = await connectApp(owner, '2fa-02-setup');
+  assert.match(await owner.getByTestId('totp-setup-confirmed').innerText(), new RegExp(escape(t('totpSetup.codes.confirmedEnrolment'))));
+  recoveryCodes = await storeRecoveryCodes(owner, '2fa-02-setup-3-codes');
   await owner.getByTestId('current-user').waitFor();
 
   await openMySecurity(owner);
-  assert.equal(await owner.getByTestId('totp-status').getAttribute('data-state'), 'off');
-  assert.match(await owner.getByTestId('my-security').innerText(), new RegExp(escape(t('mySecurity.why.title'))));
-  await shot(owner, '2fa-01-my-security-off');
-});
-
-test('sets up an authenticator app: QR code and key, a first code, ten recovery codes shown once', async () => {
-  await owner.getByTestId('totp-setup-link').click();
-  await owner.waitForURL(`${baseUrl}/security/setup`);
-  ownerSecret = await connectApp(owner, '2fa-02-setup');
-  assert.match(await owner.getByTestId('totp-setup-confirmed').innerText(), new RegExp(escape(t('totpSetup.codes.confirmed'))));
-  recoveryCodes = await storeRecoveryCodes(owner, '2fa-02-setup-3-codes');
-
-  await owner.waitForURL(`${baseUrl}/security`);
   await owner.locator('[data-testid="totp-status"][data-state="on"]').waitFor();
   assert.equal(await owner.getByTestId('recovery-remaining').getAttribute('data-remaining'), '10');
   assert.match(await owner.getByTestId('totp-confirmed-at').innerText(), /^Set up on /);
+  assert.match(await owner.getByTestId('my-security').innerText(), new RegExp(escape(t('mySecurity.why.title'))));
   await shot(owner, '2fa-03-my-security-on');
 });
 
@@ -295,20 +246,14 @@ test('new recovery codes need "Confirm it\'s you"; after it the action goes thro
 });
 
 // ---------- the practice requires it ----------
-test('the owner requires two-factor authentication for all staff and invites a practitioner', async () => {
+test('the security settings show two-factor authentication required for all staff; the owner invites a practitioner', async () => {
   await owner.getByRole('navigation').getByRole('link', { name: t('nav.security'), exact: true }).click();
   const policy = owner.getByTestId('security-policy-form');
   const toggle = policy.getByLabel(t('security.secondFactor.label'), { exact: true });
   await toggle.waitFor();
-  assert.equal(await toggle.isChecked(), false, 'off by default');
-  await toggle.check();
+  assert.equal(await toggle.isChecked(), true, 'on by default');
   assert.equal(await owner.getByTestId('second-factor-own-missing').count(), 0, 'the owner has an app already');
-  await policy.getByRole('button', { name: t('common.saveChanges') }).click();
-  await owner.getByText(t('security.saved')).waitFor();
   await shot(owner, '2fa-08-policy');
-  await owner.reload();
-  await owner.getByTestId('security-policy-form').getByLabel(t('security.secondFactor.label'), { exact: true }).waitFor();
-  assert.equal(await owner.getByTestId('security-policy-form').getByLabel(t('security.secondFactor.label'), { exact: true }).isChecked(), true, 'saved');
 
   await owner.getByRole('navigation').getByRole('link', { name: t('nav.staff'), exact: true }).click();
   const invite = owner.getByTestId('invite-form');
@@ -408,6 +353,45 @@ test('the practitioner lands in the setup at first sign-in, can reach nothing el
   assert.match(await page.getByTestId('security-required-notice').innerText(), new RegExp(escape(t('mySecurity.requiredWithApp'))));
   await shot(page, '2fa-11-practitioner-in');
 });
+
+test('the practitioner lost the phone: the owner resets their second factors after checking it is them, and they set up a new one', async () => {
+  // Loaded afresh: the list the owner saw a few seconds ago did not have the practitioner yet.
+  await owner.goto(`${baseUrl}/staff`);
+  const row = owner.getByTestId('member-row').filter({ hasText: practitioner.email });
+  await row.getByTestId('member-reset-factors').click();
+  const dialog = owner.getByTestId('reset-factors-dialog');
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), new RegExp(escape(t('staff.members.resetFactorsBody', { name: practitioner.name }))), 'the dialog says what happens, by name');
+  // Saying how the identity was checked is not optional.
+  await dialog.getByTestId('reset-factors-confirm').click();
+  await dialog.getByText(t('staff.members.resetFactorsCheckMissing')).waitFor();
+  await dialog.getByLabel(t('staff.members.resetFactorsChecks.video_call'), { exact: true }).check();
+  await shot(owner, '2fa-12-reset-dialog');
+  await dialog.getByTestId('reset-factors-confirm').click();
+  // "Confirm it's you" when the owner's last proof is older than five minutes.
+  await readyAfterStepUp(owner, owner.getByText(t('staff.members.resetFactorsDone', { name: practitioner.name })), ownerSecret);
+  await dialog.waitFor({ state: 'hidden' });
+
+  // The practitioner is told, and signing in with the password leads to a new setup.
+  const mail = await linkFromOutboxOrNull(practitioner.email);
+  assert.ok(mail, 'the practitioner gets an e-mail about the reset');
+  const page = await newPage();
+  await passwordStep(page, practitioner.email, practitioner.password);
+  await page.getByTestId('enrolment-page').waitFor();
+  assert.equal(new URL(page.url()).pathname, '/security/setup');
+  await shot(page, '2fa-13-after-reset');
+});
+
+/** The reset notice in the outbox (it has no link), or null. */
+async function linkFromOutboxOrNull(to: string): Promise<{ subject: string } | null> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const mail = readOutbox(path.join(process.env.HAVEN_E2E_DATA_DIR ?? './data', 'outbox', 'mail'), 50).find((entry) => entry.to === to && entry.subject === 'Your Haven sign-in factors were reset');
+    if (mail) return mail;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return null;
+}
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

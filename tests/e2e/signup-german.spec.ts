@@ -3,7 +3,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { readOutbox } from '../../apps/server/src/cli/outbox.ts';
-import { baseUrl, launchBrowser, linkFromOutbox, messages, shot, uniqueSuffix } from './support.ts';
+import { baseUrl, enrolAppAtFirstSignIn, launchBrowser, linkFromOutbox, messages, shot, uniqueSuffix } from './support.ts';
 
 /** The same sign-up in German: German form, German e-mail, German app after signing in. */
 const de = messages('de');
@@ -55,6 +55,11 @@ test('signs up, verifies and signs in entirely in German', async () => {
   await login.getByLabel(de('fields.email'), { exact: true }).fill(owner.email);
   await login.getByLabel(de('fields.password'), { exact: true }).fill(owner.password);
   await login.getByRole('button', { name: de('login.submit') }).click();
+  // The practice requires a second factor: its setup comes first, in German too.
+  await page.getByTestId('enrolment-page').waitFor();
+  assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), de('enrolment.title'));
+  await shot(page, 'de-01b-enrolment');
+  await enrolAppAtFirstSignIn(page, 'de', 'de-01c-app');
   await page.getByTestId('current-user').waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
   assert.ok(await page.getByRole('link', { name: de('nav.sessions') }).first().isVisible(), 'navigation is in German');

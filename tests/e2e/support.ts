@@ -1,8 +1,10 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { Secret, TOTP } from 'otpauth';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { readOutbox } from '../../apps/server/src/cli/outbox.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,4 +55,111 @@ export function messages(locale: 'en' | 'de' | 'nl'): (key: string, params?: Rec
     if (typeof value !== 'string') throw new Error(`no text ${key} in ${locale}`);
     return value.replace(/\{\{(\w+)\}\}/g, (_, name: string) => params[name] ?? '');
   };
+}
+
+// ---------- the authenticator app on the phone, as the specs use it ----------
+// Practices require a second factor by default, so every spec's people set up an app at their
+// first sign-in and answer with its codes afterwards.
+
+const lastStepUsed = new Map<string, number>();
+const stepOf = (ms: number) => Math.floor(ms / 30_000);
+const codeAt = (secret: string, timestamp: number) => TOTP.generate({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1', timestamp });
+
+/** A code the server has not seen yet for this key: waits for the next 30-s step if this one was used. */
+export async function freshCode(secret: string): Promise<string> {
+  const used = lastStepUsed.get(secret);
+  if (used !== undefined && stepOf(Date.now()) <= used) {
+    await new Promise((resolve) => setTimeout(resolve, 30_000 - (Date.now() % 30_000) + 500));
+  }
+  // Not in the last half-second of a step, so the code is still current when it arrives.
+  if (30_000 - (Date.now() % 30_000) < 500) await new Promise((resolve) => setTimeout(resolve, 700));
+  const now = Date.now();
+  lastStepUsed.set(secret, stepOf(now));
+  return codeAt(secret, now);
+}
+
+/** Six digits that are not the code of this step, the one before or the one after. */
+export function wrongCode(secret: string): string {
+  const now = Date.now();
+  const near = new Set([codeAt(secret, now - 30_000), codeAt(secret, now), codeAt(secret, now + 30_000)]);
+  for (let n = 0; ; n += 1) {
+    const candidate = String((123_456 + n * 7_919) % 1_000_000).padStart(6, '0');
+    if (!near.has(candidate)) return candidate;
+  }
+}
+
+/** Steps 1 and 2 of the app setup: reads the key from the page and confirms with its first code. */
+export async function connectApp(page: Page, shotPrefix: string, codeLabel: string): Promise<string> {
+  const wizard = page.getByTestId('totp-setup');
+  await wizard.waitFor();
+  const qr = page.getByTestId('totp-qr');
+  await qr.waitFor();
+  assert.match((await qr.getAttribute('src')) ?? '', /^data:image\/svg\+xml;base64,/, 'the QR code is made by Haven itself, not fetched from elsewhere');
+  assert.ok(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the QR code is shown');
+  const shown = await page.getByTestId('totp-secret').innerText();
+  assert.match(shown, /^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/, `the setup key is shown in groups of four (${shown})`);
+  const secret = shown.replace(/\s+/g, '');
+  await shot(page, `${shotPrefix}-1-connect`);
+
+  await page.getByTestId('totp-setup-next').click();
+  const form = page.getByTestId('totp-confirm-form');
+  await form.getByLabel(codeLabel, { exact: true }).fill(await freshCode(secret));
+  await shot(page, `${shotPrefix}-2-confirm`);
+  await form.getByTestId('totp-confirm-submit').click();
+  await page.getByTestId('recovery-codes').waitFor();
+  return secret;
+}
+
+/** Step 3: the ten codes, shown once; "Done" after ticking that they are stored. */
+export async function keepRecoveryCodes(page: Page, storedLabel: string): Promise<string[]> {
+  const codes = await page.getByTestId('recovery-code').allInnerTexts();
+  assert.equal(codes.length, 10, 'ten recovery codes');
+  await page.getByTestId('recovery-codes-panel').getByLabel(storedLabel, { exact: true }).check();
+  await page.getByTestId('recovery-codes-done').click();
+  return codes;
+}
+
+/**
+ * The first sign-in in a practice that requires a second factor: the setup page comes first;
+ * the app is chosen, connected and its recovery codes put away. Returns the app's key.
+ */
+export async function enrolAppAtFirstSignIn(page: Page, locale: 'en' | 'de' | 'nl', shotPrefix: string): Promise<string> {
+  const t = messages(locale);
+  await page.getByTestId('enrolment-page').waitFor();
+  const appChoice = page.getByTestId('enrolment-choose-totp');
+  if ((await appChoice.count()) > 0) await appChoice.click();
+  const secret = await connectApp(page, shotPrefix, t('secondFactor.totpLabel'));
+  await keepRecoveryCodes(page, t('recoveryCodes.stored'));
+  return secret;
+}
+
+/** The second step of signing in, answered with the app's current code. */
+export async function answerWithApp(page: Page, secret: string): Promise<void> {
+  const step = page.getByTestId('second-factor-form');
+  await step.waitFor();
+  if ((await step.getAttribute('data-method')) !== 'totp') await step.getByTestId('second-factor-use-totp').click();
+  const input = step.locator('input[autocomplete="one-time-code"]');
+  await input.fill(await freshCode(secret));
+  await input.press('Enter');
+}
+
+/** "Confirm it's you" for a sensitive action, answered with the app's current code. */
+export async function confirmItsYouWithApp(page: Page, secret: string): Promise<void> {
+  const dialog = page.getByTestId('step-up-dialog');
+  await dialog.waitFor();
+  if ((await dialog.getAttribute('data-method')) !== 'totp') await dialog.getByTestId('step-up-use-totp').click();
+  const input = dialog.locator('input[autocomplete="one-time-code"]');
+  await input.fill(await freshCode(secret));
+  await dialog.getByTestId('step-up-submit').click();
+  await dialog.waitFor({ state: 'hidden' });
+}
+
+/**
+ * Waits for `ready`; when the page asks "Confirm it's you" first (the last proof is older than
+ * five minutes, as after a long wait in a spec), answers with the app and waits again.
+ */
+export async function readyAfterStepUp(page: Page, ready: Locator, secret: string): Promise<void> {
+  await ready.or(page.getByTestId('step-up-dialog')).first().waitFor();
+  if (await page.getByTestId('step-up-dialog').isVisible()) await confirmItsYouWithApp(page, secret);
+  await ready.waitFor();
 }

@@ -17,6 +17,7 @@ import { accountRoutes } from './features/accounts/routes.ts';
 import { auditRoutes } from './features/audit/routes.ts';
 import { authRoutes } from './features/auth/routes.ts';
 import { secondFactorRoutes } from './features/second-factor/routes.ts';
+import { deviceRoutes } from './features/devices/routes.ts';
 import { passkeyRoutes } from './features/passkeys/routes.ts';
 import { organisationFileRoutes } from './features/organisation-files/routes.ts';
 import { organisationRoutes } from './features/organisations/routes.ts';
@@ -123,6 +124,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       staffRoutes(api, services);
       auditRoutes(api);
       secondFactorRoutes(api, services);
+      deviceRoutes(api, services);
       passkeyRoutes(api, services);
       await organisationFileRoutes(api, services);
     },

@@ -68,6 +68,8 @@ function expectedOutcome(access: Access, who: PrincipalName, crossTenant: ErrorC
   }
   // The second step of signing in: only a session that owes it; a signed-in one owes nothing.
   if (access.level === 'second_factor') return { kind: 'refused', status: 409, code: 'SECOND_FACTOR_NOT_PENDING', audited: false };
+  // Continuing a held sign-in: only a session held for confirmation; a signed-in one is not.
+  if (access.level === 'held') return { kind: 'refused', status: 409, code: 'SIGN_IN_NOT_HELD', audited: false };
   const role: StaffRole = who === 'otherOwner' ? 'owner' : who;
   if (access.level === 'member' && access.roles && !access.roles.includes(role)) return { kind: 'refused', status: 403, code: 'FORBIDDEN', audited: true };
   // Another practice's owner is let through by role, and must then find nothing of practice A.
@@ -260,6 +262,16 @@ const cases: Record<string, RouteCase> = {
   'POST /api/v1/me/totp/confirm': { build: async () => ({ body: { code: '123456' }, status: 409, code: 'TOTP_SETUP_NOT_STARTED' }) },
   // The practice requires a second factor: the only one cannot go.
   'DELETE /api/v1/me/totp': { build: async () => ({ status: 409, code: 'LAST_FACTOR' }) },
+  // ----- codes by SMS and e-mail (practice A allows SMS, not e-mail codes; nobody has either yet) -----
+  'POST /api/v1/auth/second-factor/send': { build: async () => ({ body: { method: 'sms' }, status: 200 }) },
+  'POST /api/v1/auth/step-up/send': { build: async () => ({ body: { method: 'sms' }, status: 409, code: 'FACTOR_NOT_SET_UP' }) },
+  'POST /api/v1/me/email-code/setup': { build: async () => ({ status: 409, code: 'FACTOR_NOT_ALLOWED' }) },
+  'POST /api/v1/me/email-code/confirm': { build: async () => ({ body: { code: '123456' }, status: 409, code: 'FACTOR_NOT_ALLOWED' }) },
+  'DELETE /api/v1/me/email-code': { build: async () => ({ status: 404, code: 'NOT_FOUND' }) },
+  // A landline: refused before anything is stored or sent.
+  'POST /api/v1/me/phone': { build: async () => ({ body: { phoneNumber: '+31 20 123 4567' }, status: 400, code: 'PHONE_NUMBER_INVALID' }) },
+  'POST /api/v1/me/phone/confirm': { build: async () => ({ body: { code: '123456' }, status: 409, code: 'FACTOR_SETUP_NOT_STARTED' }) },
+  'DELETE /api/v1/me/phone': { build: async () => ({ status: 404, code: 'NOT_FOUND' }) },
   'POST /api/v1/me/recovery-codes': { build: async () => ({ status: 200 }) },
   // ----- passkeys (a passkey made for a cell is removed again, so later cells meet the person as before) -----
   'GET /api/v1/me/passkeys': { build: async () => ({ status: 200 }) },
@@ -347,6 +359,32 @@ const cases: Record<string, RouteCase> = {
     },
   },
   'POST /api/v1/sessions/end-others': { build: async () => ({ status: 200 }) },
+  // ----- known devices and held sign-ins (features/devices) -----
+  'POST /api/v1/auth/confirm-sign-in': { build: async () => ({ body: { token: unknownToken() }, status: 400, code: 'TOKEN_INVALID' }) },
+  'POST /api/v1/auth/confirm-sign-in/continue': { build: async () => ({ status: 200 }) },
+  'POST /api/v1/auth/not-me': { build: async () => ({ body: { token: unknownToken() }, status: 400, code: 'TOKEN_INVALID' }) },
+  'GET /api/v1/me/devices': { build: async () => ({ status: 200 }) },
+  'DELETE /api/v1/me/devices/:id/trust': {
+    crossTenant: 'DEVICE_NOT_FOUND',
+    build: async ({ scene, who, agent }) => {
+      if (who !== 'none' && who !== 'otherOwner') {
+        const mine = (await agent.get('/api/v1/me/devices')).body.devices.find((device: { current: boolean }) => device.current);
+        return { url: `/api/v1/me/devices/${mine.id}/trust`, status: 204 };
+      }
+      // Someone else's: a browser A's owner trusts, which must stay trusted.
+      const browser = new TestAgent(h.app);
+      await browser.post('/api/v1/auth/login', { email: scene.a.owner.email, password: scene.a.owner.password });
+      const trusted = await browser.post('/api/v1/auth/second-factor', { method: 'totp', code: freshTotpCode(h, scene.a.owner.totpSecret!), trustDevice: true });
+      expect(trusted.body.status).toBe('authenticated');
+      const device = (await browser.get('/api/v1/me/devices')).body.devices.find((item: { current: boolean }) => item.current);
+      return {
+        url: `/api/v1/me/devices/${device.id}/trust`,
+        status: 204,
+        untouched: async () => expect((await browser.get('/api/v1/me/devices')).body.devices.find((item: { id: string }) => item.id === device.id).trustedUntil).not.toBeNull(),
+      };
+    },
+  },
+  'POST /api/v1/me/devices/end-trust': { build: async () => ({ status: 200 }) },
   // ----- the organisation -----
   'GET /api/v1/organisation': { build: async () => ({ status: 200 }) },
   'PATCH /api/v1/organisation': { build: async () => ({ body: { city: `Utrecht ${unique()}` }, status: 200 }) },
@@ -363,6 +401,7 @@ const cases: Record<string, RouteCase> = {
   'POST /api/v1/staff/:id/deactivate': memberRoute(async (target) => ({ url: `/api/v1/staff/${target.membershipId}/deactivate`, status: 200 })),
   'POST /api/v1/staff/:id/reactivate': memberRoute(async (target) => ({ url: `/api/v1/staff/${target.membershipId}/reactivate`, status: 200, startsDeactivated: true })),
   'POST /api/v1/staff/:id/end-sessions': memberRoute(async (target) => ({ url: `/api/v1/staff/${target.membershipId}/end-sessions`, status: 200 })),
+  'POST /api/v1/staff/:id/reset-second-factor': memberRoute(async (target) => ({ url: `/api/v1/staff/${target.membershipId}/reset-second-factor`, body: { identityCheck: 'in_person' }, status: 200 })),
   // ----- invitations -----
   'GET /api/v1/invitations': { build: async () => ({ status: 200 }) },
   'POST /api/v1/invitations': { build: async () => ({ body: { email: `invitee-${unique()}@example.org`, role: 'assistant' }, status: 201 }) },
@@ -432,7 +471,10 @@ describe('the route table', () => {
     expect(policy).toMatchInlineSnapshot(`
       {
         "DELETE /api/v1/invitations/:id": "roles: owner, admin",
+        "DELETE /api/v1/me/devices/:id/trust": "account",
+        "DELETE /api/v1/me/email-code": "account (step-up)",
         "DELETE /api/v1/me/passkeys/:id": "account (step-up)",
+        "DELETE /api/v1/me/phone": "account (step-up)",
         "DELETE /api/v1/me/totp": "account (step-up)",
         "DELETE /api/v1/organisation/files/:id": "roles: owner, admin",
         "DELETE /api/v1/sessions/:id": "account",
@@ -440,6 +482,7 @@ describe('the route table', () => {
         "GET /api/v1/auth/session": "public",
         "GET /api/v1/invitations": "roles: owner, admin",
         "GET /api/v1/me": "account (during enrolment)",
+        "GET /api/v1/me/devices": "account",
         "GET /api/v1/me/passkeys": "account (during enrolment)",
         "GET /api/v1/me/security": "account (during enrolment)",
         "GET /api/v1/organisation": "member",
@@ -453,10 +496,13 @@ describe('the route table', () => {
         "PATCH /api/v1/me/passkeys/:id": "account (step-up)",
         "PATCH /api/v1/organisation": "roles: owner, admin",
         "PATCH /api/v1/staff/:id": "roles: owner, admin",
+        "POST /api/v1/auth/confirm-sign-in": "public",
+        "POST /api/v1/auth/confirm-sign-in/continue": "held",
         "POST /api/v1/auth/heartbeat": "account",
         "POST /api/v1/auth/lock": "account",
         "POST /api/v1/auth/login": "public",
         "POST /api/v1/auth/logout": "public",
+        "POST /api/v1/auth/not-me": "public",
         "POST /api/v1/auth/passkey": "public",
         "POST /api/v1/auth/passkey/options": "public",
         "POST /api/v1/auth/password-reset": "public",
@@ -464,19 +510,26 @@ describe('the route table', () => {
         "POST /api/v1/auth/second-factor": "second_factor",
         "POST /api/v1/auth/second-factor/passkey": "second_factor",
         "POST /api/v1/auth/second-factor/passkey/options": "second_factor",
+        "POST /api/v1/auth/second-factor/send": "second_factor",
         "POST /api/v1/auth/select-organisation": "account",
         "POST /api/v1/auth/step-up": "account",
         "POST /api/v1/auth/step-up/passkey": "account",
         "POST /api/v1/auth/step-up/passkey/options": "account",
+        "POST /api/v1/auth/step-up/send": "account",
         "POST /api/v1/auth/unlock": "locked",
         "POST /api/v1/auth/verify-email": "public",
         "POST /api/v1/invitations": "roles: owner, admin",
         "POST /api/v1/invitations/accept": "public",
         "POST /api/v1/invitations/preview": "public",
+        "POST /api/v1/me/devices/end-trust": "account",
+        "POST /api/v1/me/email-code/confirm": "account (during enrolment, step-up)",
+        "POST /api/v1/me/email-code/setup": "account (during enrolment, step-up)",
         "POST /api/v1/me/email/confirm": "public",
         "POST /api/v1/me/passkeys": "account (during enrolment, step-up)",
         "POST /api/v1/me/passkeys/registration-options": "account (during enrolment, step-up)",
         "POST /api/v1/me/password": "account",
+        "POST /api/v1/me/phone": "account (during enrolment, step-up)",
+        "POST /api/v1/me/phone/confirm": "account (during enrolment, step-up)",
         "POST /api/v1/me/recovery-codes": "account (step-up)",
         "POST /api/v1/me/totp/confirm": "account (during enrolment, step-up)",
         "POST /api/v1/me/totp/setup": "account (during enrolment, step-up)",
@@ -486,6 +539,7 @@ describe('the route table', () => {
         "POST /api/v1/staff/:id/deactivate": "roles: owner, admin",
         "POST /api/v1/staff/:id/end-sessions": "roles: owner, admin",
         "POST /api/v1/staff/:id/reactivate": "roles: owner, admin",
+        "POST /api/v1/staff/:id/reset-second-factor": "roles: owner, admin (step-up)",
         "PUT /api/v1/organisation/security-policy": "roles: owner, admin (step-up)",
       }
     `);

@@ -7,6 +7,8 @@ import { ForgotPasswordPage } from './features/auth/forgot-password-page';
 import { LoginPage } from './features/auth/login-page';
 import { ResetPasswordPage } from './features/auth/reset-password-page';
 import { VerifyEmailPage } from './features/auth/verify-email-page';
+import { ConfirmSignInPage } from './features/devices/confirm-sign-in-page';
+import { NotMePage } from './features/devices/not-me-page';
 import { HomePage } from './features/home/home-page';
 import { NotFoundPage } from './features/home/not-found-page';
 import { AcceptInvitationPage } from './features/invitations/accept-invitation-page';
@@ -31,6 +33,8 @@ export function AppRoutes() {
       <Route path="/verify-email" element={<VerifyEmailPage />} />
       <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
       <Route path="/confirm-email" element={<ConfirmEmailPage />} />
+      <Route path="/confirm-sign-in" element={<ConfirmSignInPage />} />
+      <Route path="/not-me" element={<NotMePage />} />
       {/* "Confirm it's you" (step-up) for any signed-in page; RequireAuth shows the enrolment setup instead while one is owed. */}
       <Route element={<StepUpProvider><RequireAuth><AppLayout /></RequireAuth></StepUpProvider>}>
         <Route index element={<HomePage />} />

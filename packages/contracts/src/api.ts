@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HeldSignIn } from './devices.ts';
 import { Country, Locale, PracticeKind, StaffRole } from './roles.ts';
 import { PasswordPolicy, SecurityPolicy, passwordMaxLength } from './policy.ts';
 
@@ -57,13 +58,19 @@ export const OrganisationChoice = z.object({ id: Uuid, name: z.string(), role: S
 export const SelectOrganisationRequest = z.strictObject({ organisationId: Uuid });
 export const UnlockRequest = z.strictObject({ password: Password });
 
+/**
+ * The sign-in step a session still owes: 'second_factor', 'enrolment' (set one up), or for a
+ * suspicious sign-in 'confirmation' (the e-mail link) and then 'confirmed' (continue).
+ */
+export const SessionPending = z.enum(['second_factor', 'enrolment', 'confirmation', 'confirmed']);
+
 export const SessionInfo = z.object({
   id: Uuid,
   idleTimeoutSeconds: z.number(),
   absoluteExpiresAt: z.string(),
   lastActiveAt: z.string(),
   /** 'enrolment': a second factor must be set up before anything else. */
-  pending: z.enum(['second_factor', 'enrolment']).nullable(),
+  pending: SessionPending.nullable(),
   /** The last proof with the strongest factor (step-up needs it within five minutes). */
   reauthenticatedAt: z.string().nullable(),
 });
@@ -89,7 +96,14 @@ export const LoginResponse = z.discriminatedUnion('status', [
   z.object({ status: z.literal('authenticated'), me: Me }),
   z.object({ status: z.literal('choose_organisation'), me: Me }),
   /** The password was right; the session waits for one of these (POST /auth/second-factor). */
-  z.object({ status: z.literal('second_factor_required'), methods: z.array(z.enum(['totp', 'passkey', 'recovery_code'])) }),
+  z.object({
+    status: z.literal('second_factor_required'),
+    methods: z.array(z.enum(['totp', 'passkey', 'sms', 'email_code', 'recovery_code'])),
+    /** "Trust this browser for N hours" may be offered with the second factor (0: not offered). */
+    trustDeviceHours: z.number().int().optional(),
+  }),
+  /** Right password (and second factor), but a suspicious sign-in: held until confirmed by e-mail. */
+  HeldSignIn,
   /** Signed in, but a practice requires a second factor and there is none yet: set one up first. */
   z.object({ status: z.literal('enrolment_required'), me: Me }),
 ]);
@@ -99,7 +113,7 @@ export type LoginResponse = z.infer<typeof LoginResponse>;
 export const SessionState = z.object({
   state: z.enum(['active', 'locked', 'none']),
   /** A sign-in step still owed by an active session. */
-  pending: z.enum(['second_factor', 'enrolment']).nullable(),
+  pending: SessionPending.nullable(),
   idleTimeoutSeconds: z.number().nullable(),
   idleExpiresAt: z.string().nullable(),
   absoluteExpiresAt: z.string().nullable(),
@@ -180,6 +194,14 @@ export const MemberList = z.object({
   counts: z.object({ owners: z.number(), admins: z.number(), active: z.number() }),
 });
 export const UpdateMemberRequest = z.strictObject({ role: StaffRole });
+
+/**
+ * How the administrator made sure it is really the person asking (ASVS 6.4.4: a lost factor is
+ * replaced only after identity proofing as strong as at enrolment). Recorded in the audit trail.
+ */
+export const IdentityCheck = z.enum(['in_person', 'video_call', 'phone_call']);
+export type IdentityCheck = z.infer<typeof IdentityCheck>;
+export const ResetMemberFactorsRequest = z.strictObject({ identityCheck: IdentityCheck });
 
 export const Invitation = z.object({
   id: Uuid,

@@ -6,3 +6,4 @@ export * from './audit-actions.ts';
 export * from './files.ts';
 export * from './second-factor.ts';
 export * from './passkeys.ts';
+export * from './devices.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trustDeviceField } from './devices.ts';
 import { Me } from './api.ts';
 
 /*
@@ -128,6 +129,9 @@ export const RenamePasskeyRequest = z.strictObject({ name: PasskeyName });
 
 /** The answer to a passkey challenge (second step of signing in, step-up). */
 export const PasskeyAssertionRequest = z.strictObject({ response: PasskeyAuthenticationResponse });
+
+/** The passkey as the second step of signing in, with the "trust this browser" tick. */
+export const PasskeySecondFactorRequest = z.strictObject({ response: PasskeyAuthenticationResponse, ...trustDeviceField });
 
 /** Passwordless sign-in: the passkey alone (possession plus the device's PIN or biometrics). */
 export const PasskeySignInRequest = z.strictObject({

@@ -43,6 +43,8 @@ const EnvSchema = z.object({
     .regex(/^(?:\+?\d{3,15}|[A-Za-z0-9][A-Za-z0-9 .-]{0,10})$/, 'a sender name of up to 11 letters/digits, or a phone number')
     .default('Haven'),
   HAVEN_GEO_DB_FILE: z.string().optional(),
+  // Test-only: lets a request header set the client address (refused in production mode).
+  HAVEN_TEST_CLIENT_ADDRESS_HEADER: bool.default(false),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -85,6 +87,11 @@ export interface Config {
     | { readonly kind: 'http'; readonly url: string; readonly from: string; readonly authHeader: string | null; readonly outboxDir: string };
   /** Offline IP → country lookup (core/security/geo.ts): an operator's .mmdb, or null for the bundled one. */
   readonly geo: { readonly dbFile: string | null };
+  /**
+   * Test-only (HAVEN_TEST_CLIENT_ADDRESS_HEADER): the `x-haven-test-client-address` request
+   * header sets the client address, so tests can sign in "from another country". Never in production.
+   */
+  readonly testClientAddressHeader: boolean;
 }
 
 export class ConfigError extends Error {
@@ -158,6 +165,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     if (!publicUrl.startsWith('https://')) problems.push('production mode needs an https:// HAVEN_PUBLIC_URL');
     if (!e.HAVEN_AUDIT_SIGNING_KEY_FILE) problems.push('production mode needs HAVEN_AUDIT_SIGNING_KEY_FILE (an explicit audit signing key)');
     if (!e.HAVEN_MASTER_KEY && !e.HAVEN_MASTER_KEY_FILE) problems.push('production mode needs an explicit master key: HAVEN_MASTER_KEY or HAVEN_MASTER_KEY_FILE');
+    // Anyone could claim any address (and so any country, or a practice's allowed network).
+    if (e.HAVEN_TEST_CLIENT_ADDRESS_HEADER) problems.push('HAVEN_TEST_CLIENT_ADDRESS_HEADER is for tests only and is refused in production mode');
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 
@@ -188,6 +197,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     serveWeb: e.HAVEN_SERVE_WEB,
     sms,
     geo: { dbFile: e.HAVEN_GEO_DB_FILE ? path.resolve(e.HAVEN_GEO_DB_FILE) : null },
+    testClientAddressHeader: e.HAVEN_TEST_CLIENT_ADDRESS_HEADER && e.NODE_ENV !== 'production',
     ...overrides,
   };
   return Object.freeze(config);

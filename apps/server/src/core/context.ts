@@ -6,6 +6,7 @@ import type { BlobStore } from './blobs/blob-store.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import type { SessionPending } from './db/schema.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Logger } from './logger.ts';
 import type { ErasureLedgerFile } from './crypto/erasure.ts';
@@ -52,7 +53,7 @@ export interface Principal {
   readonly absoluteExpiresAt: Date;
   readonly lastActiveAt: Date;
   /** The sign-in step this session still owes (null: none). */
-  readonly pending: 'second_factor' | 'enrolment' | null;
+  readonly pending: SessionPending | null;
   /** The last proof with the account's strongest factor (for step-up). */
   readonly reauthenticatedAt: Date | null;
 }
@@ -71,6 +72,8 @@ export interface RequestContext {
   readonly sessionState: 'none' | 'locked' | 'active';
   /** The raw session token of this request (only to bind new tokens); never logged. */
   readonly sessionToken: string | null;
+  /** The browser's device cookie (features/devices), when it sent a well-formed one; never logged. */
+  readonly deviceToken?: string | null;
   readonly log: FastifyBaseLogger;
 }
 

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import type {
   AuditEvent,
+  DeviceList,
   AuditPage,
+  CodeSent,
   ConfirmTotpResponse,
   Invitation,
   InvitationList,
@@ -47,3 +49,5 @@ export type PasskeyItem = z.infer<typeof Passkey>;
 export type PasskeyListBody = z.infer<typeof PasskeyList>;
 /** `me` is set when registering finished a sign-in that had to set up a second factor first. */
 export type RegisterPasskeyResponseBody = z.infer<typeof RegisterPasskeyResponse>;
+export type CodeSentBody = z.infer<typeof CodeSent>;
+export type DeviceListBody = z.infer<typeof DeviceList>;

@@ -41,6 +41,8 @@ export interface SessionContextValue {
   pendingSecondFactor: boolean;
   /** The waiting sign-in was finished, cancelled or has ended. */
   forgetPendingSecondFactor(): void;
+  /** A reload found a sign-in held until the link in the e-mail is opened (features/devices). */
+  pendingConfirmation: boolean;
   /**
    * After login (with an organisation chosen, or with an authenticator app still to set up:
    * `me.session.pending === 'enrolment'`, which the route guards send to the setup) or unlocking.
@@ -81,6 +83,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [warningSeconds, setWarningSeconds] = useState<number | null>(null);
   const [endReason, setEndReason] = useState<EndReason | null>(null);
   const [pendingSecondFactor, setPendingSecondFactor] = useState(false);
+  const [pendingConfirmation, setPendingConfirmation] = useState(false);
 
   const statusRef = useRef(status);
   statusRef.current = status;
@@ -186,6 +189,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       }
       // Password given, code still owed: signed out as far as the app goes, but the login page
       // can continue at the code (a locked one first needs the password again anyway).
+      // Held until the e-mail link is opened: the login page waits for it (locked or not).
+      if (state.pending === 'confirmation' || state.pending === 'confirmed') {
+        setPendingConfirmation(true);
+        setStatus('anonymous');
+        return;
+      }
       if (state.pending === 'second_factor') {
         setPendingSecondFactor(state.state === 'active');
         setStatus('anonymous');
@@ -238,6 +247,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signedIn = useCallback((next: Me) => {
     setEndReason(null);
     setPendingSecondFactor(false);
+    setPendingConfirmation(false);
     setMeState(next);
     statusRef.current = 'authenticated';
     lockedRef.current = false;
@@ -304,6 +314,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       endReason,
       pendingSecondFactor,
       forgetPendingSecondFactor,
+      pendingConfirmation,
       signedIn,
       setMe: setMeState,
       unlock,
@@ -311,7 +322,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       logout,
       refreshSessionState,
     }),
-    [status, me, locked, lockedByUser, warningSeconds, endReason, pendingSecondFactor, forgetPendingSecondFactor, signedIn, unlock, lockNow, logout, refreshSessionState],
+    [status, me, locked, lockedByUser, warningSeconds, endReason, pendingSecondFactor, forgetPendingSecondFactor, pendingConfirmation, signedIn, unlock, lockNow, logout, refreshSessionState],
   );
 
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;

@@ -8,6 +8,8 @@ import { buildApp } from '../../app.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { MemoryMailer } from '../mail/mailer.ts';
+import { ManualClock } from '../clock.ts';
+import { MemorySmsGateway } from '../sms/memory-sms-gateway.ts';
 import { createServices } from '../services.ts';
 import { totpCodeAt } from '../../features/second-factor/totp.ts';
 import { TestAgent } from '../../../test/support/agent.ts';
@@ -31,6 +33,10 @@ const fixedMarkers = {
   email: `zmarkermail${id}@praxis.example`,
   phone: `+49 30 ${id.replace(/\D/g, '').padEnd(6, '7').slice(0, 6)}99`,
   newPhone: `+31 20 ${id.replace(/\D/g, '').padEnd(6, '3').slice(0, 6)}11`,
+  /** A mobile number for SMS codes, as typed and as stored and sent (E.164). */
+  // 06-1… is a Dutch mobile range: a random digit there could make a number that does not exist.
+  mobile: `+31 6 1${id.replace(/\D/g, '').padEnd(7, '4').slice(0, 7)}`,
+  mobileE164: `+3161${id.replace(/\D/g, '').padEnd(7, '4').slice(0, 7)}`,
   invitee: `zmarkerinvitee${id}@praxis.example`,
   fileName: `Zmarkerfilename${id} Behandelplan`,
   fileContent: `Zmarkerfilecontent${id} diagnosis F32.1`,
@@ -52,7 +58,14 @@ function hits(haystack: Buffer): string[] {
 /** Every cookie value the test's browser held: none may appear in the logs. */
 const sessionCookies: string[] = [];
 
-async function exercise(app: FastifyInstance, mailer: MemoryMailer) {
+/**
+ * Six-digit codes are checked in the embedded database's files only: a pg_dump and the logs are
+ * full of six-digit runs (microseconds, epoch milliseconds) that a random code may match by chance.
+ * code-factors.int.test.ts checks the stored hash of a code directly, on both engines.
+ */
+const codeMarkers: Record<string, string> = {};
+
+async function exercise(app: FastifyInstance, mailer: MemoryMailer, sms: MemorySmsGateway, clock: ManualClock) {
   const agent = new TestAgent(app);
   const password = `Heron estuary ${id} lantern`;
   const signup = await agent.post('/api/v1/signup', {
@@ -68,13 +81,31 @@ async function exercise(app: FastifyInstance, mailer: MemoryMailer) {
   // (the secret is sealed, the codes kept only as hashes).
   const setup = await agent.post('/api/v1/me/totp/setup');
   expect(setup.status).toBe(200);
-  const confirmed = await agent.post('/api/v1/me/totp/confirm', { code: totpCodeAt(setup.body.secret, new Date()) });
+  const confirmed = await agent.post('/api/v1/me/totp/confirm', { code: totpCodeAt(setup.body.secret, clock.now()) });
   expect(confirmed.status).toBe(200);
   markers.totpSecret = setup.body.secret;
   confirmed.body.recoveryCodes.forEach((code: string, index: number) => {
     markers[`recoveryCode${index}`] = code;
     markers[`recoveryCodeTyped${index}`] = code.replaceAll('-', '');
   });
+  // A phone for SMS codes, and codes by e-mail (once the practice allows them): the number is
+  // sealed, the codes are kept only as keyed hashes.
+  expect((await agent.post('/api/v1/me/phone', { phoneNumber: markers.mobile })).status).toBe(200);
+  codeMarkers.smsSetupCode = sms.lastCode(markers.mobileE164, 'verify_phone');
+  expect((await agent.post('/api/v1/me/phone/confirm', { code: codeMarkers.smsSetupCode })).status).toBe(200);
+  expect((await agent.get('/api/v1/me/security')).body.phone.masked).not.toContain(markers.mobileE164.slice(4, 10));
+  const policy = (await agent.get('/api/v1/organisation/security-policy')).body;
+  const allowEmail = await agent.put('/api/v1/organisation/security-policy', { ...policy, allowedFactors: { ...policy.allowedFactors, staff: ['passkey', 'totp', 'sms', 'email_code'] } });
+  expect(allowEmail.status, JSON.stringify(allowEmail.body)).toBe(200);
+  expect((await agent.post('/api/v1/me/email-code/setup')).status).toBe(200);
+  codeMarkers.emailSetupCode = /Code: (\d{6})/.exec(mailer.last(markers.email, 'second_factor_code')!.text)![1]!;
+  expect((await agent.post('/api/v1/me/email-code/confirm', { code: codeMarkers.emailSetupCode })).status).toBe(200);
+  // A sign-in code sent and not (yet) used: its hash stays in the table.
+  clock.advance(31_000);
+  const waiting = new TestAgent(app);
+  expect((await waiting.post('/api/v1/auth/login', { email: markers.email, password })).body.status).toBe('second_factor_required');
+  expect((await waiting.post('/api/v1/auth/second-factor/send', { method: 'sms' })).status).toBe(200);
+  codeMarkers.smsSignInCode = sms.lastCode(markers.mobileE164, 'login_code');
   // Everything reads back in clear through the API …
   expect(login.body.me.account).toMatchObject({ name: markers.name, email: markers.email, phone: markers.phone });
   expect((await agent.get('/api/v1/organisation')).body).toMatchObject({ name: markers.practice, street: markers.street, city: markers.city, companyName: markers.company });
@@ -91,6 +122,10 @@ async function exercise(app: FastifyInstance, mailer: MemoryMailer) {
   const download = await app.inject({ method: 'GET', url: `/api/v1/organisation/files/${uploaded.body.id}/content`, headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
   expect(download.rawPayload.equals(content)).toBe(true);
   sessionCookies.push(...agent.cookies.values());
+  // The device cookies (features/devices): in the database only as a hash bound to the account.
+  expect((await agent.get('/api/v1/me/devices')).body.devices.some((device: { current: boolean }) => device.current)).toBe(true);
+  markers.deviceCookie = agent.cookies.get('haven_device')!;
+  markers.deviceCookieWaiting = waiting.cookies.get('haven_device')!;
   // … and login finds the account by its address through the blind index.
   expect((await new TestAgent(app).post('/api/v1/auth/login', { email: markers.email.toUpperCase(), password })).status).toBe(200);
 }
@@ -105,17 +140,22 @@ describe('encryption at rest: the marker scan', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'haven-proof-'));
     const mailer = new MemoryMailer();
+    // In memory: the SMS outbox would hold numbers and codes in the data directory by design.
+    const sms = new MemorySmsGateway();
+    const clock = new ManualClock();
     const embedded = testEngine() === 'pglite';
     const config = loadConfig({ HAVEN_DATA_DIR: dataDir, HAVEN_LOG_LEVEL: 'trace', HAVEN_SERVE_WEB: 'false', HAVEN_PUBLIC_URL: 'http://haven.test' });
     services = await createServices(config, {
       mailer,
+      sms,
+      clock,
       masterKeys: sharedMasterKeys,
       logger: createLogger('trace', logs),
       // PGlite: a database of its own on disk, to scan its files; PostgreSQL: the shared one, dumped.
       ...(embedded ? {} : { db: await sharedDatabase() }),
     });
     app = await buildApp(services);
-    await exercise(app, mailer);
+    await exercise(app, mailer, sms, clock);
     await app.close();
     if (embedded) await services.db.close();
   }, 120_000);
@@ -126,6 +166,12 @@ describe('encryption at rest: the marker scan', () => {
     expect(files.length).toBeGreaterThan(100);
     const found = files.flatMap((file) => hits(readFileSync(file)).map((marker) => `${marker} in ${path.relative(dataDir, file)}`));
     expect(found).toEqual([]);
+    expect(Object.keys(codeMarkers)).toHaveLength(3);
+    const codes = files.flatMap((file) => {
+      const content = readFileSync(file);
+      return Object.entries(codeMarkers).filter(([, code]) => content.includes(Buffer.from(code))).map(([name]) => `${name} in ${path.relative(dataDir, file)}`);
+    });
+    expect(codes).toEqual([]);
   });
 
   it.runIf(testEngine() === 'postgres' && inject('postgresSuperUrl') !== '')('finds no marker in a pg_dump of the PostgreSQL database', () => {

@@ -34,6 +34,10 @@ export const accounts = pgTable('accounts', {
   throttledUntil: ts('throttled_until'),
   lockedUntil: ts('locked_until'),
   lockCount: integer('lock_count').notNull().default(0),
+  /** "This wasn't me": the next sign-in needs a password reset first. */
+  passwordResetRequiredAt: ts('password_reset_required_at'),
+  /** Failed attempts since the last complete sign-in (risk signal; features/devices). */
+  failuresSinceSignIn: integer('failures_since_sign_in').notNull().default(0),
   createdAt: ts('created_at').notNull(),
   updatedAt: ts('updated_at').notNull(),
 });
@@ -58,9 +62,14 @@ export const organisations = pgTable('organisations', {
   passwordPolicyMode: text('password_policy_mode').$type<'nist' | 'classes'>().notNull(),
   passwordMinLength: integer('password_min_length').notNull(),
   idleTimeoutMinutes: integer('idle_timeout_minutes').notNull(),
-  secondFactorRequired: boolean('second_factor_required').notNull().default(false),
+  secondFactorRequired: boolean('second_factor_required').notNull().default(true),
   /** CIDR ranges staff may work from; empty: anywhere. */
   ipAllowlist: text('ip_allowlist').array().notNull().default(sql`'{}'::text[]`),
+  /** Which second factors staff and patients may use (contracts `Factor`). */
+  allowedStaffFactors: text('allowed_staff_factors').array().$type<Array<'passkey' | 'totp' | 'sms' | 'email_code'>>().notNull().default(sql`'{passkey,totp,sms}'::text[]`),
+  allowedPatientFactors: text('allowed_patient_factors').array().$type<Array<'passkey' | 'totp' | 'sms' | 'email_code'>>().notNull().default(sql`'{passkey,totp,sms}'::text[]`),
+  /** How long staff may trust a browser after a second factor (0: never, at most 12). */
+  trustedDeviceHours: integer('trusted_device_hours').notNull().default(12),
   createdAt: ts('created_at').notNull(),
   updatedAt: ts('updated_at').notNull(),
 });
@@ -81,7 +90,7 @@ export const memberships = pgTable(
   (t) => [primaryKey({ columns: [t.orgId, t.id] })],
 );
 
-export type ActionTokenPurpose = 'verify_email' | 'password_reset' | 'invitation' | 'email_change';
+export type ActionTokenPurpose = 'verify_email' | 'password_reset' | 'invitation' | 'email_change' | 'sign_in_confirmation' | 'not_me';
 
 export const actionTokens = pgTable('action_tokens', {
   id: uuid('id').primaryKey(),
@@ -132,10 +141,23 @@ export const sessions = pgTable('sessions', {
   endedAt: ts('ended_at'),
   endReason: text('end_reason'),
   /** null: signed in; otherwise the sign-in step still owed (see features/second-factor). */
-  pending: text('pending').$type<'second_factor' | 'enrolment'>(),
+  pending: text('pending').$type<SessionPending>(),
   /** The last proof with the account's strongest factor; step-up looks at it. */
   reauthenticatedAt: ts('reauthenticated_at'),
+  /** SHA-256(account id ":" device cookie) of the browser that opened it (features/devices). */
+  deviceHash: bytea('device_hash'),
+  /** Risk signals seen at the password step, for the decision after the second factor. */
+  riskSignals: text('risk_signals').array(),
+  /** The confirmation link of a sign-in held for confirmation by e-mail. */
+  holdTokenId: uuid('hold_token_id'),
 });
+
+/**
+ * The sign-in step a session still owes: its second factor, setting one up, or (a suspicious
+ * sign-in) the confirmation link from the e-mail — 'confirmed' once opened, until the waiting
+ * browser continues.
+ */
+export type SessionPending = 'second_factor' | 'enrolment' | 'confirmation' | 'confirmed';
 
 export const auditEvents = pgTable(
   'audit_events',
@@ -298,6 +320,66 @@ export const webauthnChallenges = pgTable('webauthn_challenges', {
   expiresAt: ts('expires_at').notNull(),
 });
 
+/** Browsers an account completed a sign-in from; the cookie only as a hash (features/devices). */
+export const accountDevices = pgTable('account_devices', {
+  id: uuid('id').primaryKey(),
+  accountId: uuid('account_id').notNull(),
+  deviceHash: bytea('device_hash').notNull(),
+  label: text('label').notNull(),
+  firstSeenAt: ts('first_seen_at').notNull(),
+  lastSeenAt: ts('last_seen_at').notNull(),
+  lastCountry: text('last_country'),
+  trustedAt: ts('trusted_at'),
+  trustedUntil: ts('trusted_until'),
+});
+
+/** Countries an account completed a sign-in from. */
+export const accountCountries = pgTable(
+  'account_countries',
+  {
+    accountId: uuid('account_id').notNull(),
+    country: text('country').notNull(),
+    firstSeenAt: ts('first_seen_at').notNull(),
+    lastSeenAt: ts('last_seen_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.country] })],
+);
+
+/** The e-mail code factor of an account; in force once confirmed. */
+export const accountEmailCode = pgTable('account_email_code', {
+  accountId: uuid('account_id').primaryKey(),
+  createdAt: ts('created_at').notNull(),
+  confirmedAt: ts('confirmed_at'),
+});
+
+/** The phone for SMS codes (E.164, sealed under the platform key); a factor once verified. */
+export const accountPhones = pgTable('account_phones', {
+  accountId: uuid('account_id').primaryKey(),
+  number: sealed('number').notNull(),
+  createdAt: ts('created_at').notNull(),
+  verifiedAt: ts('verified_at'),
+});
+
+/** The last code sent by SMS or e-mail per account and channel, as a keyed hash only. */
+export const sentCodes = pgTable(
+  'sent_codes',
+  {
+    accountId: uuid('account_id').notNull(),
+    channel: text('channel').$type<'sms' | 'email'>().notNull(),
+    purpose: text('purpose').$type<'setup' | 'sign_in' | 'step_up'>().notNull(),
+    boundTo: text('bound_to').notNull(),
+    codeId: uuid('code_id').notNull(),
+    codeHash: bytea('code_hash'),
+    sentAt: ts('sent_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    failedAttempts: integer('failed_attempts').notNull(),
+    usedAt: ts('used_at'),
+    windowStartedAt: ts('window_started_at').notNull(),
+    windowSends: integer('window_sends').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.accountId, table.channel] })],
+);
+
 export const schema = {
   accounts,
   organisations,
@@ -317,4 +399,9 @@ export const schema = {
   recoveryCodes,
   accountPasskeys,
   webauthnChallenges,
+  accountDevices,
+  accountCountries,
+  accountEmailCode,
+  accountPhones,
+  sentCodes,
 };

@@ -6,6 +6,7 @@ import type { StaffRole } from '@haven/contracts';
  *  - public:   anyone; a session is read if present.
  *  - locked:   a session that may be idle-locked (unlock, session state).
  *  - secondFactor: a session whose password was right and that still owes its second factor.
+ *  - held:     a suspicious sign-in waiting for its confirmation link (features/devices).
  *  - account:  an active, fully signed-in session; an organisation need not be chosen.
  *              `duringEnrolment`: also while the account must first set up a second factor.
  *  - member:   an active session with an organisation and an active membership in it.
@@ -25,6 +26,7 @@ export type Access =
   | { level: 'public' }
   | { level: 'locked' }
   | { level: 'second_factor' }
+  | { level: 'held' }
   | { level: 'account'; duringEnrolment?: boolean; stepUp?: boolean }
   | { level: 'member'; roles?: readonly StaffRole[]; stepUp?: boolean };
 
@@ -32,6 +34,7 @@ export const access = {
   public: { level: 'public' },
   locked: { level: 'locked' },
   secondFactor: { level: 'second_factor' },
+  held: { level: 'held' },
   account: { level: 'account' },
   /** Account routes that setting up a first second factor needs. */
   enrolment: { level: 'account', duringEnrolment: true },

@@ -46,6 +46,13 @@ const templates = {
     de: { subject: 'Der Anmeldeschutz Ihres Haven-Kontos wurde geändert', body: ['Guten Tag {name},', 'am {when} (UTC): {change}', 'Wenn Sie das nicht waren, setzen Sie Ihr Passwort sofort zurück und informieren Sie die Administration Ihrer Praxis.'], action: 'Passwort zurücksetzen' },
     nl: { subject: 'De inlogbeveiliging van uw Haven-account is gewijzigd', body: ['Beste {name},', 'Op {when} (UTC): {change}', 'Was u dit niet? Stel dan direct een nieuw wachtwoord in en waarschuw de beheerder van uw praktijk.'], action: 'Wachtwoord opnieuw instellen' },
   },
+  // A sign-in code: no link, nothing to click; the code only in the body (not the subject, which
+  // lock screens show). {purpose} says what it is for; {minutes} how long it works.
+  second_factor_code: {
+    en: { subject: 'Your Haven code', body: ['Hello {name},', '{purpose} Your code: {code}', 'It works once and for {minutes} minutes. Never pass it on: nobody from Haven or your practice will ever ask you for it.', 'If you did not ask for it, someone may know your password: change it now.'] },
+    de: { subject: 'Ihr Haven-Code', body: ['Guten Tag {name},', '{purpose} Ihr Code: {code}', 'Er gilt einmal und {minutes} Minuten lang. Geben Sie ihn nie weiter: Niemand von Haven oder Ihrer Praxis wird Sie je danach fragen.', 'Wenn Sie ihn nicht angefordert haben, kennt womöglich jemand Ihr Passwort: Ändern Sie es jetzt.'] },
+    nl: { subject: 'Uw Haven-code', body: ['Beste {name},', '{purpose} Uw code: {code}', 'Hij werkt één keer en {minutes} minuten lang. Geef hem nooit door: niemand van Haven of uw praktijk zal er ooit om vragen.', 'Heeft u er niet om gevraagd? Dan kent iemand misschien uw wachtwoord: wijzig het nu.'] },
+  },
   invitation: {
     en: { subject: 'You are invited to join {organisation} on Haven', body: ['Hello,', '{inviter} invites you to join {organisation} on Haven as {role}. The invitation is valid for 7 days and works once.', 'If you did not expect this, you can ignore this message.'], action: 'Accept the invitation' },
     de: { subject: 'Einladung zu {organisation} bei Haven', body: ['Guten Tag,', '{inviter} lädt Sie ein, {organisation} bei Haven als {role} beizutreten. Die Einladung ist 7 Tage gültig und kann einmal verwendet werden.', 'Wenn Sie diese Einladung nicht erwartet haben, können Sie diese Nachricht ignorieren.'], action: 'Einladung annehmen' },
@@ -71,6 +78,21 @@ const templates = {
     de: { subject: 'Ihre Haven-Sitzungen wurden beendet', body: ['Guten Tag {name},', 'eine Administratorin oder ein Administrator von {organisation} hat am {when} (UTC) Ihre aktiven Haven-Sitzungen beendet. Melden Sie sich erneut an, um fortzufahren.'] },
     nl: { subject: 'Uw Haven-sessies zijn beëindigd', body: ['Beste {name},', 'Een beheerder van {organisation} heeft op {when} (UTC) uw actieve Haven-sessies beëindigd. Log opnieuw in om verder te gaan.'] },
   },
+  factors_reset_by_admin: {
+    en: { subject: 'Your Haven sign-in factors were reset', body: ['Hello {name},', 'An administrator of {organisation} reset your second factors (authenticator app, passkeys, codes and recovery codes) on {when} (UTC), after checking it was you ({check}). All your sessions were ended.', 'At your next sign-in, with your password, you will set up a new second factor.', 'If you did not ask for this, contact your practice at once.'] },
+    de: { subject: 'Ihre Haven-Anmeldefaktoren wurden zurückgesetzt', body: ['Guten Tag {name},', 'eine Administratorin oder ein Administrator von {organisation} hat am {when} (UTC) Ihre zweiten Faktoren (Authenticator-App, Passkeys, Codes und Wiederherstellungscodes) zurückgesetzt, nachdem geprüft wurde, dass Sie es sind ({check}). Alle Ihre Sitzungen wurden beendet.', 'Bei Ihrer nächsten Anmeldung mit Ihrem Passwort richten Sie einen neuen zweiten Faktor ein.', 'Wenn Sie das nicht veranlasst haben, wenden Sie sich sofort an Ihre Praxis.'] },
+    nl: { subject: 'Uw Haven-aanmeldfactoren zijn opnieuw ingesteld', body: ['Beste {name},', 'Een beheerder van {organisation} heeft op {when} (UTC) uw tweede factoren (authenticator-app, passkeys, codes en herstelcodes) verwijderd, na te hebben gecontroleerd dat u het was ({check}). Al uw sessies zijn beëindigd.', 'Bij uw volgende aanmelding met uw wachtwoord stelt u een nieuwe tweede factor in.', 'Heeft u hier niet om gevraagd? Neem dan direct contact op met uw praktijk.'] },
+  },
+  sign_in_confirmation: {
+    en: { subject: 'Was this you? Confirm this sign-in to Haven', body: ['Hello {name},', 'Someone signed in to your Haven account with your password on {when} (UTC), from {country} on {device}. Because this sign-in looks unusual ({reasons}), it waits for your confirmation.', 'If it was you, confirm it with the button below. The link is valid for 15 minutes and works once.', 'If it was not you, do not open the link: the sign-in will not go through. Then reset your password, because someone knows it.'], action: 'Confirm this sign-in' },
+    de: { subject: 'Waren Sie das? Bestätigen Sie diese Anmeldung bei Haven', body: ['Guten Tag {name},', 'am {when} (UTC) hat sich jemand mit Ihrem Passwort bei Ihrem Haven-Konto angemeldet (Land: {country}; Browser: {device}). Weil diese Anmeldung ungewöhnlich aussieht ({reasons}), wartet sie auf Ihre Bestätigung.', 'Wenn Sie das waren, bestätigen Sie sie mit der Schaltfläche unten. Der Link ist 15 Minuten gültig und kann einmal verwendet werden.', 'Wenn Sie es nicht waren, öffnen Sie den Link nicht: Die Anmeldung kommt dann nicht zustande. Setzen Sie danach Ihr Passwort zurück, denn jemand kennt es.'], action: 'Diese Anmeldung bestätigen' },
+    nl: { subject: 'Was u dit? Bevestig deze aanmelding bij Haven', body: ['Beste {name},', 'Op {when} (UTC) heeft iemand met uw wachtwoord ingelogd op uw Haven-account, vanuit {country} met {device}. Omdat deze aanmelding ongebruikelijk lijkt ({reasons}), wacht ze op uw bevestiging.', 'Was u het? Bevestig dan met de knop hieronder. De link is 15 minuten geldig en werkt één keer.', 'Was u het niet? Open de link dan niet: de aanmelding gaat dan niet door. Stel daarna een nieuw wachtwoord in, want iemand kent het.'], action: 'Deze aanmelding bevestigen' },
+  },
+  new_device_sign_in: {
+    en: { subject: 'New sign-in to your Haven account', body: ['Hello {name},', 'Your Haven account was signed in to on {when} (UTC) from a browser it had not used before: {device}, from {country}.', 'If this was you, there is nothing to do.', 'If it was not you, use the button below (valid for 7 days): it signs you out everywhere, ends every trusted browser, and asks for a new password at the next sign-in.'], action: "This wasn't me" },
+    de: { subject: 'Neue Anmeldung bei Ihrem Haven-Konto', body: ['Guten Tag {name},', 'am {when} (UTC) wurde Ihr Haven-Konto in einem Browser angemeldet, der bisher nicht verwendet wurde (Browser: {device}; Land: {country}).', 'Wenn Sie das waren, ist nichts zu tun.', 'Wenn Sie es nicht waren, verwenden Sie die Schaltfläche unten (7 Tage gültig): Sie werden überall abgemeldet, kein Browser bleibt vertrauenswürdig, und bei der nächsten Anmeldung ist ein neues Passwort nötig.'], action: 'Das war ich nicht' },
+    nl: { subject: 'Nieuwe aanmelding op uw Haven-account', body: ['Beste {name},', 'Op {when} (UTC) is op uw Haven-account ingelogd vanuit een browser die nog niet eerder is gebruikt: {device}, vanuit {country}.', 'Was u dit? Dan hoeft u niets te doen.', 'Was u het niet? Gebruik dan de knop hieronder (7 dagen geldig): u wordt overal uitgelogd, geen enkele browser blijft vertrouwd, en bij de volgende aanmelding is een nieuw wachtwoord nodig.'], action: 'Dit was ik niet' },
+  },
 } satisfies Record<string, Catalogue>;
 
 export type TemplateName = keyof typeof templates;
@@ -89,6 +111,14 @@ const sessionNotes: Record<Locale, { all: string; others: string }> = {
 };
 export const sessionNote = (which: 'all' | 'others', locale: Locale): string => sessionNotes[locale][which];
 
+/** How an administrator checked a person's identity before resetting their factors, in words. */
+const identityChecks: Record<Locale, Record<'in_person' | 'video_call' | 'phone_call', string>> = {
+  en: { in_person: 'in person', video_call: 'by video call', phone_call: 'by phone, on a number known to the practice' },
+  de: { in_person: 'persönlich', video_call: 'per Videoanruf', phone_call: 'telefonisch, unter einer der Praxis bekannten Nummer' },
+  nl: { in_person: 'persoonlijk', video_call: 'via een videogesprek', phone_call: 'telefonisch, op een nummer dat de praktijk kent' },
+};
+export const identityCheckName = (check: 'in_person' | 'video_call' | 'phone_call', locale: Locale): string => identityChecks[locale][check];
+
 /** A time as mails show it: "2026-11-23 08:15" (UTC, said in the text). */
 export const utcMinute = (date: Date): string => date.toISOString().slice(0, 16).replace('T', ' ');
 
@@ -104,6 +134,13 @@ export const maskEmail = (email: string): string => {
 };
 
 /** The sentence a `second_factor_changed` mail says, per change. */
+/** What a code mail says it is for (the first sentence of `second_factor_code`). */
+export const sentCodePurposes = {
+  setup: { en: 'You are turning on sign-in codes by e-mail.', de: 'Sie schalten Anmeldecodes per E-Mail ein.', nl: 'U zet inlogcodes per e-mail aan.' },
+  sign_in: { en: 'Someone is signing in to your Haven account — we hope it is you.', de: 'Jemand meldet sich gerade bei Ihrem Haven-Konto an – hoffentlich Sie.', nl: 'Er wordt ingelogd op uw Haven-account — hopelijk door u.' },
+  step_up: { en: 'You are confirming a change to your security settings.', de: 'Sie bestätigen eine Änderung Ihrer Sicherheitseinstellungen.', nl: 'U bevestigt een wijziging van uw beveiligingsinstellingen.' },
+} as const satisfies Record<string, Record<Locale, string>>;
+
 export const secondFactorChanges = {
   totp_enrolled: { en: 'an authenticator app was set up for signing in.', de: 'Für die Anmeldung wurde eine Authenticator-App eingerichtet.', nl: 'er is een authenticator-app ingesteld om mee in te loggen.' },
   totp_removed: { en: 'the authenticator app was removed from your account.', de: 'Die Authenticator-App wurde von Ihrem Konto entfernt.', nl: 'de authenticator-app is van uw account verwijderd.' },
@@ -113,6 +150,10 @@ export const secondFactorChanges = {
   passkey_added: { en: 'a passkey was added for signing in.', de: 'Für die Anmeldung wurde ein Passkey hinzugefügt.', nl: 'er is een toegangssleutel (passkey) toegevoegd om mee in te loggen.' },
   passkey_renamed: { en: 'one of your passkeys was renamed.', de: 'Einer Ihrer Passkeys wurde umbenannt.', nl: 'de naam van een van uw toegangssleutels (passkeys) is gewijzigd.' },
   passkey_removed: { en: 'a passkey was removed from your account.', de: 'Ein Passkey wurde von Ihrem Konto entfernt.', nl: 'er is een toegangssleutel (passkey) van uw account verwijderd.' },
+  email_code_enabled: { en: 'sign-in codes by e-mail were turned on for your account.', de: 'Für Ihr Konto wurden Anmeldecodes per E-Mail eingeschaltet.', nl: 'inlogcodes per e-mail zijn voor uw account aangezet.' },
+  email_code_removed: { en: 'sign-in codes by e-mail were turned off for your account.', de: 'Anmeldecodes per E-Mail wurden für Ihr Konto ausgeschaltet.', nl: 'inlogcodes per e-mail zijn voor uw account uitgezet.' },
+  phone_added: { en: 'the phone number {masked} was added for sign-in codes by text message.', de: 'Die Telefonnummer {masked} wurde für Anmeldecodes per SMS hinzugefügt.', nl: 'het telefoonnummer {masked} is toegevoegd voor inlogcodes per sms.' },
+  phone_removed: { en: 'the phone number for sign-in codes by text message was removed.', de: 'Die Telefonnummer für Anmeldecodes per SMS wurde entfernt.', nl: 'het telefoonnummer voor inlogcodes per sms is verwijderd.' },
 } as const satisfies Record<string, Record<Locale, string>>;
 
 export function renderMail(name: TemplateName, locale: Locale, to: string, params: Params, link?: string): OutgoingMail {

@@ -18,6 +18,10 @@ export const tokenLifetimeMs: Record<ActionTokenPurpose, number> = {
   email_change: 24 * 3600_000,
   password_reset: 30 * 60_000,
   invitation: 7 * 24 * 3600_000,
+  // A held sign-in waits this long for its confirmation (features/devices).
+  sign_in_confirmation: 15 * 60_000,
+  // "This wasn't me" in the mail about a new browser: long enough to be read after a weekend.
+  not_me: 7 * 24 * 3600_000,
 };
 
 /** Issues a single-use link token; only its hash is stored. */

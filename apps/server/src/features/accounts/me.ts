@@ -1,5 +1,6 @@
 import type { Me } from '@haven/contracts';
 import type { Services } from '../../core/context.ts';
+import type { SessionPending } from '../../core/db/schema.ts';
 import { strictestPolicy } from './password-policy.ts';
 import { activeMembershipsOfAccount, findAccountById, type AccountRow, type MembershipWithOrganisation } from './repository.ts';
 
@@ -8,7 +9,7 @@ export interface SessionSummary {
   idleTimeoutSeconds: number;
   absoluteExpiresAt: Date;
   lastActiveAt: Date;
-  pending: 'second_factor' | 'enrolment' | null;
+  pending: SessionPending | null;
   reauthenticatedAt: Date | null;
 }
 

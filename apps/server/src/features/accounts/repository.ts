@@ -103,6 +103,10 @@ export interface MembershipWithOrganisation {
   secondFactorRequired: boolean;
   /** The networks (CIDR) the practice's staff may work from; empty: anywhere. */
   ipAllowlist: string[];
+  /** How long staff may trust a browser after a second factor (hours; 0: off). */
+  trustedDeviceHours: number;
+  /** The kinds of second factor the practice allows its staff. */
+  allowedStaffFactors: Array<'passkey' | 'totp' | 'sms' | 'email_code'>;
 }
 
 /**
@@ -121,6 +125,8 @@ export async function activeMembershipsOfAccount(systemTx: Tx, fields: FieldCryp
       idleTimeoutMinutes: organisations.idleTimeoutMinutes,
       secondFactorRequired: organisations.secondFactorRequired,
       ipAllowlist: organisations.ipAllowlist,
+      trustedDeviceHours: organisations.trustedDeviceHours,
+      allowedStaffFactors: organisations.allowedStaffFactors,
     })
     .from(memberships)
     .innerJoin(organisations, eq(organisations.id, memberships.orgId))

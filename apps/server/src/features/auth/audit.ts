@@ -17,6 +17,6 @@ export type AuthAuditEvent =
   | { action: 'password.changed'; outcome: 'success' | 'failed'; resourceType: 'account'; resourceId: string; reason?: string };
 
 /** Why a login failed, as recorded (never shown to the client, which always hears the same). */
-export type LoginFailure = 'unknown_account' | 'wrong_password' | 'wrong_code' | 'locked' | 'throttled' | 'email_not_verified' | 'no_membership' | 'ip_not_allowed';
+export type LoginFailure = 'unknown_account' | 'wrong_password' | 'wrong_code' | 'locked' | 'throttled' | 'email_not_verified' | 'no_membership' | 'ip_not_allowed' | 'password_reset_required';
 
 export const authEvent = (event: AuthAuditEvent): AuditEventInput => event;

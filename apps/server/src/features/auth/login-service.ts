@@ -12,14 +12,21 @@ import { loadMe } from '../accounts/me.ts';
 import { activeMembershipsOfAccount, findAccountByEmail, findAccountById, type AccountRow } from '../accounts/repository.ts';
 import { endSession, insertSession, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
 import { authEvent, type LoginFailure } from './audit.ts';
-import { secondFactorMethodsOf } from '../second-factor/repository.ts';
+import { allowedFactorsOf } from '../second-factor/factor-policy.ts';
+import { hasSecondFactor, secondFactorMethodsOf } from '../second-factor/repository.ts';
+import { assessSignIn, settleSignIn } from '../devices/sign-in-decision.ts';
 import { checkAccountPassword, reportLockout, resetFailedAttempts, spendUnknownAccountAttempt } from './password-check.ts';
 
 const defaultIdleSeconds = 15 * 60;
 
-export type LoginResult =
+export type LoginResult = (
   | { status: 'authenticated' | 'choose_organisation' | 'enrolment_required'; me: Me; issued: IssuedSession }
-  | { status: 'second_factor_required'; methods: SecondFactorMethod[]; issued: IssuedSession };
+  | { status: 'second_factor_required'; methods: SecondFactorMethod[]; trustDeviceHours: number; issued: IssuedSession }
+  | { status: 'confirmation_required'; expiresAt: string; issued: IssuedSession }
+) & {
+  /** A new device cookie for a browser that had none (features/devices). */
+  deviceToken?: string | null;
+};
 
 /**
  * Password login. Unknown e-mail, wrong password, throttled and locked accounts all end in the
@@ -74,6 +81,13 @@ export async function openSignIn(ctx: RequestContext, input: { account: AccountR
     throw new AppError('AUTH_EMAIL_NOT_VERIFIED');
   }
 
+  // "This wasn't me" was used: whoever knows the password must not get in with it again. Told
+  // only after the password (or passkey) was right.
+  if (account.passwordResetRequiredAt) {
+    await recordFailure(account.id, 'password_reset_required');
+    throw new AppError('PASSWORD_RESET_REQUIRED');
+  }
+
   const memberships = await db.systemDb((tx) => activeMembershipsOfAccount(tx, ctx.services.fields, account.id));
   if (memberships.length === 0) {
     await recordFailure(account.id, 'no_membership');
@@ -91,16 +105,25 @@ export async function openSignIn(ctx: RequestContext, input: { account: AccountR
 
   // A person who has a second factor always answers with it; one without must set one up first
   // when any of their practices requires it (one identity, the strictest practice's rule). A
-  // passkey is a second factor itself: who signed in with one owes nothing more.
-  const methods = input.proof === 'passkey' ? [] : await db.identity((tx) => secondFactorMethodsOf(tx, account.id));
-  const pending = input.proof === 'passkey' ? null : methods.length > 0 ? 'second_factor' : memberships.some((m) => m.secondFactorRequired) ? 'enrolment' : null;
+  // passkey is a second factor itself: who signed in with one owes nothing more. A trusted
+  // browser skips the second factor — only that: the password was asked (features/devices).
+  const assessment = await assessSignIn(ctx, { account, memberships });
+  // Only factors of kinds the practices allow count; someone whose factors are all disallowed
+  // (the policy changed) must set up an allowed one, like someone without any.
+  const methods = input.proof === 'passkey' ? [] : await db.identity((tx) => secondFactorMethodsOf(tx, account.id, allowedFactorsOf(memberships)));
+  const mustEnrol = memberships.some((m) => m.secondFactorRequired) || (methods.length === 0 && (await db.identity((tx) => hasSecondFactor(tx, account.id))));
+  const skippedSecondFactor = methods.length > 0 && assessment.trusted;
+  const pending = input.proof === 'passkey' || skippedSecondFactor ? null : methods.length > 0 ? 'second_factor' : mustEnrol ? 'enrolment' : null;
   if (pending !== 'second_factor') await resetFailedAttempts(ctx.services, account.id);
 
   const now = clock.now();
   const idleTimeoutSeconds = chosen ? chosen.idleTimeoutMinutes * 60 : defaultIdleSeconds;
   const absoluteExpiresAt = new Date(now.getTime() + config.session.absoluteHours * 3600_000);
   const auditOrg = chosen?.orgId ?? platformOrgId;
-  const issued = await db.tenant(auditOrg, async (tx) => {
+  // Without a second factor the password is the strongest proof this account has; a passkey is
+  // the strongest there is. A trusted browser's sign-in proved the password only: no step-up.
+  const reauthenticatedAt = pending === 'second_factor' || skippedSecondFactor ? null : now;
+  const { issued, settled } = await db.tenant(auditOrg, async (tx) => {
     const session = await insertSession(tx, {
       accountId: account.id,
       orgId: chosen?.orgId ?? null,
@@ -110,27 +133,30 @@ export async function openSignIn(ctx: RequestContext, input: { account: AccountR
       idleTimeoutSeconds,
       absoluteExpiresAt,
       pending,
-      // Without a second factor the password is the strongest proof this account has; a passkey
-      // is the strongest there is.
-      reauthenticatedAt: pending === 'second_factor' ? null : now,
+      reauthenticatedAt,
+      deviceHash: assessment.deviceHash,
+      riskSignals: assessment.signals,
     });
-    await appendAudit(tx, auditOrg, { ...auditMeta(ctx, now), actorAccountId: account.id, actorRole: chosen?.role ?? null }, authEvent({
-      action: pending === 'second_factor' ? 'auth.password_verified' : 'auth.login_succeeded',
-      outcome: 'success',
-      resourceType: 'session',
-      resourceId: session.id,
-    }));
-    return session;
+    if (pending === 'second_factor') {
+      await appendAudit(tx, auditOrg, { ...auditMeta(ctx, now), actorAccountId: account.id, actorRole: chosen?.role ?? null }, authEvent({ action: 'auth.password_verified', outcome: 'success', resourceType: 'session', resourceId: session.id }));
+      return { issued: session, settled: null };
+    }
+    // Authentication is complete (or only enrolment is owed): hold it, or let it in.
+    const result = await settleSignIn(ctx, tx, { account, sessionId: session.id, auditOrg, actorRole: chosen?.role ?? null, assessment, skippedSecondFactor });
+    return { issued: session, settled: result };
   });
+  const deviceToken = assessment.newDeviceToken;
   // Nothing about the person is answered before the second factor.
-  if (pending === 'second_factor') return { status: 'second_factor_required', methods, issued };
+  if (pending === 'second_factor') return { status: 'second_factor_required', methods, trustDeviceHours: assessment.trustHours, issued, deviceToken };
+  sendAfterCommit(mailer, ctx.log, settled!.mails);
+  if (settled!.held) return { status: 'confirmation_required', expiresAt: settled!.holdExpiresAt!.toISOString(), issued, deviceToken };
   const me = await loadMe(ctx.services, {
     accountId: account.id,
     orgId: chosen?.orgId ?? null,
-    session: { id: issued.id, idleTimeoutSeconds, absoluteExpiresAt, lastActiveAt: now, pending, reauthenticatedAt: now },
+    session: { id: issued.id, idleTimeoutSeconds, absoluteExpiresAt, lastActiveAt: now, pending, reauthenticatedAt },
     known: { account, memberships },
   });
-  return { status: pending === 'enrolment' ? 'enrolment_required' : chosen ? 'authenticated' : 'choose_organisation', me, issued };
+  return { status: pending === 'enrolment' ? 'enrolment_required' : chosen ? 'authenticated' : 'choose_organisation', me, issued, deviceToken };
 }
 
 /** Picks (or switches) the organisation of the session; a privilege change, so the token rotates. */

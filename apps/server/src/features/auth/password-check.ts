@@ -49,7 +49,7 @@ export async function checkAccountPassword(services: Services, account: AccountR
     await services.db.identity((tx) =>
       tx
         .update(accounts)
-        .set({ failedLoginCount: 0, ...(all ? { failedCodeCount: 0, lockCount: 0, throttledUntil: null, lockedUntil: null } : {}), ...(rehash ? { passwordHash: rehash } : {}) })
+        .set({ failedLoginCount: 0, failuresSinceSignIn: notAFailure, ...(all ? { failedCodeCount: 0, lockCount: 0, throttledUntil: null, lockedUntil: null } : {}), ...(rehash ? { passwordHash: rehash } : {}) })
         .where(eq(accounts.id, account.id)),
     );
     return { ok: true, account };
@@ -69,18 +69,28 @@ export async function checkSecondFactorCode(services: Services, account: Account
   const claimed = await services.db.identity((tx) => claimAttempt(tx, account.id, now, 'code'));
   if (!claimed) return { ok: false, why: account.lockedUntil && account.lockedUntil > now ? 'locked' : 'throttled' };
   if (await verify()) {
-    await resetFailedAttempts(services, account.id);
+    await resetFailedAttempts(services, account.id, { rightAnswer: true });
     return { ok: true, account };
   }
   const justLocked = claimed.lockedUntil !== null && claimed.lockedUntil > now;
   return { ok: false, why: 'wrong_code', lockedUntil: justLocked ? claimed.lockedUntil : null, justLocked };
 }
 
-export async function resetFailedAttempts(services: Services, accountId: string): Promise<void> {
+export async function resetFailedAttempts(services: Services, accountId: string, options: { rightAnswer?: boolean } = {}): Promise<void> {
   await services.db.identity((tx) =>
-    tx.update(accounts).set({ failedLoginCount: 0, failedCodeCount: 0, lockCount: 0, throttledUntil: null, lockedUntil: null }).where(eq(accounts.id, accountId)),
+    tx
+      .update(accounts)
+      .set({ failedLoginCount: 0, failedCodeCount: 0, lockCount: 0, throttledUntil: null, lockedUntil: null, ...(options.rightAnswer ? { failuresSinceSignIn: notAFailure } : {}) })
+      .where(eq(accounts.id, accountId)),
   );
 }
+
+/**
+ * Every claimed attempt counts toward `failures_since_sign_in`; a right answer takes its own
+ * claim back. Only a sign-in that is let in sets it to zero (features/devices), so neither a right
+ * password alone nor a held sign-in wipes the "many failures" signal.
+ */
+const notAFailure = sql`greatest(${accounts.failuresSinceSignIn} - 1, 0)`;
 
 /**
  * What checking a password costs when there is no account: the same claim round trip (matching
@@ -108,6 +118,7 @@ async function claimAttempt(tx: Tx, accountId: string, now: Date, counter: 'pass
         then ${now}::timestamptz + make_interval(secs => least(${baseLockMs / 1000} * power(2, ${accounts.lockCount}), ${maxLockMs / 1000}))
         else ${accounts.lockedUntil} end`,
       lockCount: sql`case when ${count} >= ${lockAtFailures} then ${accounts.lockCount} + 1 else ${accounts.lockCount} end`,
+      failuresSinceSignIn: sql`${accounts.failuresSinceSignIn} + 1`,
     })
     .where(
       and(

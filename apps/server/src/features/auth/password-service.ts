@@ -7,6 +7,7 @@ import { changeAccountAudited } from '../accounts/account-audit.ts';
 import { assertPasswordAllowed, strictestPolicy } from '../accounts/password-policy.ts';
 import { activeMembershipsOfAccount, findAccountByEmail, findAccountById, updateAccount, type AccountRow } from '../accounts/repository.ts';
 import { endAccountSessions, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
+import { revokeAllDeviceTrust } from '../devices/repository.ts';
 import { authEvent } from './audit.ts';
 import { checkAccountPassword, reportLockout } from './password-check.ts';
 
@@ -86,7 +87,12 @@ export async function confirmPasswordReset(ctx: RequestContext, input: { token: 
         // Following the link proves control of the address.
         emailVerifiedAt: account.emailVerifiedAt ?? now,
         pendingEmail: null,
+        // The new password answers "this wasn't me". Only the password changes: the second
+        // factor is still asked at the next sign-in (ASVS 6.4.3), and no browser stays trusted.
+        passwordResetRequiredAt: null,
+        failuresSinceSignIn: 0,
       });
+      await revokeAllDeviceTrust(tx, account.id);
       // A pending address change may be the intruder's (the notice says: change your password).
       await voidActionTokens(tx, account.id, 'email_change', now);
       await endAccountSessions(tx, account.id, 'password_reset', now);
@@ -126,6 +132,8 @@ export async function changePassword(
       // A pending address change may be the intruder's (the notice says: change your password).
       await voidActionTokens(tx, account.id, 'email_change', now);
       await endAccountSessions(tx, account.id, 'password_changed', now, { except: principal.sessionId });
+      // A changed password ends every browser's trust, this one's too.
+      await revokeAllDeviceTrust(tx, account.id);
       const rotated = await rotateSessionToken(tx, principal.sessionId, { now });
       if (!rotated) throw new AppError('SESSION_EXPIRED');
       return rotated;

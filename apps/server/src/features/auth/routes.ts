@@ -19,6 +19,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../core/context.ts';
 import { access, strictRateLimit } from '../../core/http/access.ts';
+import { setDeviceCookie } from '../devices/device-cookie.ts';
 import { clearSessionCookie, setSessionCookies } from '../sessions/cookies.ts';
 import { login, logout, selectOrganisation, unlockSession } from './login-service.ts';
 import { changePassword, confirmPasswordReset, requestPasswordReset } from './password-service.ts';
@@ -44,8 +45,9 @@ export function authRoutes(app: FastifyInstance, services: Services): void {
   });
 
   r.post('/auth/login', { schema: { tags, summary: 'Sign in with e-mail and password', body: LoginRequest, response: { 200: LoginResponse } }, config: { access: access.public, ...strict } }, async (request, reply) => {
-    const { issued, ...answer } = await login(request.ctx, request.body);
+    const { issued, deviceToken, ...answer } = await login(request.ctx, request.body);
     setSessionCookies(reply, config, issued);
+    if (deviceToken) setDeviceCookie(reply, config, deviceToken);
     return answer;
   });
 

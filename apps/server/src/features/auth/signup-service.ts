@@ -72,7 +72,7 @@ export async function signUp(ctx: RequestContext, input: SignupRequest): Promise
       passwordPolicyMode: defaultSecurityPolicy.password.mode,
       passwordMinLength: defaultSecurityPolicy.password.minLength,
       idleTimeoutMinutes: defaultSecurityPolicy.idleTimeoutMinutes,
-      secondFactorRequired: defaultSecurityPolicy.secondFactorRequired ?? false,
+      secondFactorRequired: defaultSecurityPolicy.secondFactorRequired ?? true,
       createdAt: now,
       updatedAt: now,
     });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestAgent, type TestResponse } from '../../../test/support/agent.ts';
 import { addMember, createTestOrganisation, type TestOrganisation } from '../../../test/support/fixtures.ts';
 import { createHarness, type TestHarness } from '../../../test/support/harness.ts';
+import { acceptPossiblyHeld } from '../../../test/support/held-sign-in.ts';
 
 /*
  * A practice's network allowlist: staff sign in and work only from the listed ranges (IPv4 and
@@ -117,7 +118,8 @@ describe('IP allowlist (no trusted proxy)', () => {
     expect(right.setCookies.some((cookie) => cookie.startsWith('haven_session=') && !cookie.includes('Max-Age=0'))).toBe(false);
 
     const inside = new TestAgent(h.app, { ip: '192.0.2.77' });
-    const ok = await inside.post('/api/v1/auth/login', { email: org.owner.email, password: org.owner.password });
+    // A first sign-in from the practice's country: held until confirmed by e-mail (features/devices).
+    const ok = await acceptPossiblyHeld(h, inside, org.owner.email, await inside.post('/api/v1/auth/login', { email: org.owner.email, password: org.owner.password }));
     expect(ok.status).toBe(200);
     expect(ok.body.status).toBe('authenticated');
 
@@ -136,7 +138,8 @@ describe('IP allowlist (no trusted proxy)', () => {
     expect((await open.owner.agent.post('/api/v1/invitations/accept', { token, password: open.owner.password })).status).toBe(200);
 
     const outside = new TestAgent(h.app, { ip: '203.0.113.51' });
-    const login = await outside.post('/api/v1/auth/login', { email: open.owner.email, password: open.owner.password });
+    // Countries new to the account: each first sign-in is held until confirmed (features/devices).
+    const login = await acceptPossiblyHeld(h, outside, open.owner.email, await outside.post('/api/v1/auth/login', { email: open.owner.email, password: open.owner.password }));
     expect(login.status).toBe(200);
     expect(login.body.me.organisation?.id).toBe(open.orgId);
     expectError(await outside.post('/api/v1/auth/select-organisation', { organisationId: closed.orgId }), 403, 'IP_NOT_ALLOWED');
@@ -145,7 +148,7 @@ describe('IP allowlist (no trusted proxy)', () => {
     expectError(asked, 403, 'IP_NOT_ALLOWED');
 
     const inside = new TestAgent(h.app, { ip: '192.0.2.9' });
-    expect((await inside.post('/api/v1/auth/login', { email: open.owner.email, password: open.owner.password })).body.status).toBe('choose_organisation');
+    expect((await acceptPossiblyHeld(h, inside, open.owner.email, await inside.post('/api/v1/auth/login', { email: open.owner.email, password: open.owner.password }))).body.status).toBe('choose_organisation');
     expect((await inside.post('/api/v1/auth/select-organisation', { organisationId: closed.orgId })).status).toBe(200);
   });
 

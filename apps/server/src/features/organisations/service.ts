@@ -1,4 +1,4 @@
-import type { SecurityPolicy } from '@haven/contracts';
+import { Factor, strongFactors, type AllowedFactors, type SecurityPolicy } from '@haven/contracts';
 import { appendAudit } from '../../core/audit/record.ts';
 import { auditMeta, memberOf, type RequestContext } from '../../core/context.ts';
 import { AppError } from '../../core/errors.ts';
@@ -51,7 +51,18 @@ export async function getSecurityPolicy(ctx: RequestContext): Promise<SecurityPo
   const { orgId } = memberOf(ctx);
   const row = await ctx.services.db.tenant(orgId, (tx) => findOrganisation(tx, ctx.services.fields, orgId));
   if (!row) throw new AppError('NOT_FOUND');
-  return { password: { mode: row.passwordPolicyMode, minLength: row.passwordMinLength }, idleTimeoutMinutes: row.idleTimeoutMinutes, secondFactorRequired: row.secondFactorRequired, ipAllowlist: row.ipAllowlist };
+  return { password: { mode: row.passwordPolicyMode, minLength: row.passwordMinLength }, idleTimeoutMinutes: row.idleTimeoutMinutes, secondFactorRequired: row.secondFactorRequired, ipAllowlist: row.ipAllowlist, trustedDeviceHours: row.trustedDeviceHours, allowedFactors: { staff: row.allowedStaffFactors, patients: row.allowedPatientFactors } };
+}
+
+/**
+ * The factor lists as stored: in the catalogue's order, and each keeping a passkey or the app —
+ * out-of-band codes alone (SMS, e-mail) are not enough (ASVS 6.6.1; docs/authentication.md).
+ */
+function checkAllowedFactors(lists: AllowedFactors): AllowedFactors {
+  const weak = (['staff', 'patients'] as const).filter((who) => !lists[who].some((kind) => strongFactors.includes(kind)));
+  if (weak.length > 0) throw new AppError('FACTOR_POLICY_NEEDS_STRONG_FACTOR', { fields: weak.map((who) => ({ path: `allowedFactors.${who}`, issue: 'Allow passkeys or the authenticator app.' })) });
+  const ordered = (list: readonly Factor[]) => Factor.options.filter((kind) => list.includes(kind));
+  return { staff: ordered(lists.staff), patients: ordered(lists.patients) };
 }
 
 /**
@@ -92,7 +103,14 @@ export async function changeSecurityPolicy(ctx: RequestContext, policy: Security
       // Locking oneself out is one click away; it needs saying "yes, I mean it".
       if (!allowedBy(ipAllowlist, ctx.ip) && !policy.acknowledgeOwnAddressExcluded) throw new AppError('IP_ALLOWLIST_EXCLUDES_YOU');
     }
-    result = { password: policy.password, idleTimeoutMinutes: policy.idleTimeoutMinutes, secondFactorRequired, ipAllowlist };
+    const trustedDeviceHours = policy.trustedDeviceHours ?? row.trustedDeviceHours;
+    if (row.trustedDeviceHours !== trustedDeviceHours) changed.push('trustedDeviceHours');
+    // Who then holds only factors of a kind no longer allowed sets up an allowed one at the next
+    // sign-in (login-service: enrolment), and cannot remove the last allowed one meanwhile.
+    const allowedFactors = policy.allowedFactors === undefined ? { staff: row.allowedStaffFactors, patients: row.allowedPatientFactors } : checkAllowedFactors(policy.allowedFactors);
+    if (allowedFactors.staff.join(',') !== row.allowedStaffFactors.join(',')) changed.push('allowedFactors.staff');
+    if (allowedFactors.patients.join(',') !== row.allowedPatientFactors.join(',')) changed.push('allowedFactors.patients');
+    result = { password: policy.password, idleTimeoutMinutes: policy.idleTimeoutMinutes, secondFactorRequired, ipAllowlist, trustedDeviceHours, allowedFactors };
     if (changed.length === 0) return;
     await updateOrganisation(tx, ctx.services.fields, member.orgId, {
       passwordPolicyMode: policy.password.mode,
@@ -100,6 +118,9 @@ export async function changeSecurityPolicy(ctx: RequestContext, policy: Security
       idleTimeoutMinutes: policy.idleTimeoutMinutes,
       secondFactorRequired,
       ipAllowlist,
+      trustedDeviceHours,
+      allowedStaffFactors: allowedFactors.staff,
+      allowedPatientFactors: allowedFactors.patients,
       updatedAt: now,
     });
     if (changed.includes('idleTimeoutMinutes')) await applyIdleTimeoutToOpenSessions(tx, member.orgId, policy.idleTimeoutMinutes * 60, now);

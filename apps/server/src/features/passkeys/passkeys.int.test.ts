@@ -5,6 +5,7 @@ import { addMember, createTestOrganisation, strongPassword, unique, type TestOrg
 import { createHarness, type TestHarness } from '../../../test/support/harness.ts';
 import { addPasskey, answerWithPasskey, registerPasskeyWith, testAuthenticator } from '../../../test/support/software-authenticator.ts';
 import { accountPasskeys } from '../../core/db/schema.ts';
+import { acceptPossiblyHeld } from '../../../test/support/held-sign-in.ts';
 
 /*
  * Passkeys as a person uses them: register a few from My security and name them, rename and
@@ -171,7 +172,7 @@ describe('signing in with a passkey', () => {
 
   it('as the second factor after the password: nothing is answered before it, then the session is fully signed in', async () => {
     const { agent, login } = await passwordStep(person);
-    expect(login.body).toEqual({ status: 'second_factor_required', methods: ['passkey', 'recovery_code'] });
+    expect(login.body).toEqual({ status: 'second_factor_required', methods: ['passkey', 'recovery_code'], trustDeviceHours: 12 });
     expectError(await agent.get('/api/v1/me'), 401, 'SECOND_FACTOR_REQUIRED');
     const options = await agent.post('/api/v1/auth/second-factor/passkey/options');
     expect(options.status).toBe(200);
@@ -193,7 +194,7 @@ describe('signing in with a passkey', () => {
     const strict = await createTestOrganisation(h);
     expect(strict.owner.totpSecret).toBeTruthy();
     await addPasskey(strict.owner.agent, testAuthenticator(), 'Key');
-    expect((await passwordStep(strict.owner)).login.body).toEqual({ status: 'second_factor_required', methods: ['totp', 'passkey', 'recovery_code'] });
+    expect((await passwordStep(strict.owner)).login.body).toEqual({ status: 'second_factor_required', methods: ['totp', 'passkey', 'recovery_code'], trustDeviceHours: 12 });
   });
 
   it('without the password: a full sign-in, like one with password and second factor', async () => {
@@ -229,7 +230,8 @@ describe('signing in with a passkey', () => {
       const done = await answerWithPasskey(inside, key, '/api/v1/auth/passkey');
       expect(done.status, JSON.stringify(done.body)).toBe(200);
       const owner = new TestAgent(h.app, { ip: '192.0.2.10' });
-      await passwordStep(org.owner, owner);
+      // A first sign-in from this country: held until confirmed by e-mail (features/devices).
+      await acceptPossiblyHeld(h, owner, org.owner.email, (await passwordStep(org.owner, owner)).login);
       const failures = (await owner.get('/api/v1/audit-events?action=auth.login_failed&limit=100')).body.events;
       expect(failures.some((event: { actorAccountId: string; reason: string }) => event.actorAccountId === person.accountId && event.reason === 'ip_not_allowed')).toBe(true);
       org.owner.agent = owner;
@@ -305,7 +307,7 @@ describe('a passkey as the first factor, where the practice requires one', () =>
     expectError(await agent.delete(`/api/v1/me/passkeys/${registered.body.passkey.id}`), 409, 'LAST_FACTOR');
     expect((await agent.get('/api/v1/me/passkeys')).body.passkeys).toHaveLength(1);
     // And the next sign-in asks for it.
-    expect((await passwordStep(newcomer)).login.body).toEqual({ status: 'second_factor_required', methods: ['passkey', 'recovery_code'] });
+    expect((await passwordStep(newcomer)).login.body).toEqual({ status: 'second_factor_required', methods: ['passkey', 'recovery_code'], trustDeviceHours: 12 });
   });
 
   it('lets the app go while a passkey remains, keeping the recovery codes; then the passkey is the last factor', async () => {

@@ -3,6 +3,7 @@ import { TestAgent, type TestResponse } from '../../../test/support/agent.ts';
 import { createTestOrganisation, type TestOrganisation } from '../../../test/support/fixtures.ts';
 import { createHarness, type TestHarness } from '../../../test/support/harness.ts';
 import { addPasskey, answerWithPasskey, testAuthenticator, type SoftwareAuthenticator } from '../../../test/support/software-authenticator.ts';
+import { confirmHeldSignIn } from '../../../test/support/held-sign-in.ts';
 
 /*
  * Failed passkey answers lock the same lock as wrong passwords and wrong codes: each is an
@@ -62,6 +63,9 @@ describe('passkey failures and the account lock', () => {
     const fresh = new TestAgent(h.app);
     const done = await answerWithPasskey(fresh, key, '/api/v1/auth/passkey');
     expect(done.status, JSON.stringify(done.body)).toBe(200);
+    // A success after many failures is held until confirmed by e-mail (features/devices).
+    expect(done.body.status).toBe('confirmation_required');
+    expect((await confirmHeldSignIn(h, fresh, owner.email)).body.status).toBe('authenticated');
     org.owner.agent = fresh;
     expect(await wrongCodeFailures(org)).toBeGreaterThanOrEqual(10);
   });

@@ -2,6 +2,7 @@ import {
   LoginResponse,
   Passkey,
   PasskeyAssertionRequest,
+  PasskeySecondFactorRequest,
   PasskeyCreationOptions,
   PasskeyList,
   PasskeyRequestOptions,
@@ -17,6 +18,7 @@ import { z } from 'zod';
 import type { Services } from '../../core/context.ts';
 import { AppError } from '../../core/errors.ts';
 import { access, strictRateLimit } from '../../core/http/access.ts';
+import { setDeviceCookie } from '../devices/device-cookie.ts';
 import { readCsrfCookie, setSessionCookies } from '../sessions/cookies.ts';
 import { myPasskeys, registerPasskey, removeMyPasskey, renameMyPasskey, startPasskeyRegistration } from './service.ts';
 import { completeSignInWithPasskey, signInWithPasskey, startPasskeySecondFactor, startPasskeySignIn, startPasskeyStepUp, stepUpWithPasskey } from './sign-in-service.ts';
@@ -72,8 +74,9 @@ export function passkeyRoutes(app: FastifyInstance, services: Services): void {
     '/auth/passkey',
     { schema: { tags, summary: 'Sign in with a passkey', body: PasskeySignInRequest, response: { 200: LoginResponse } }, config: { access: access.public, ...strict } },
     async (request, reply) => {
-      const { issued, ...answer } = await signInWithPasskey(request.ctx, { browserKey: browserKey(request), ...request.body });
+      const { issued, deviceToken, ...answer } = await signInWithPasskey(request.ctx, { browserKey: browserKey(request), ...request.body });
       setSessionCookies(reply, config, issued);
+      if (deviceToken) setDeviceCookie(reply, config, deviceToken);
       return answer;
     },
   );
@@ -86,7 +89,7 @@ export function passkeyRoutes(app: FastifyInstance, services: Services): void {
   );
   r.post(
     '/auth/second-factor/passkey',
-    { schema: { tags, summary: 'Finish signing in with a passkey as the second factor', body: PasskeyAssertionRequest, response: { 200: LoginResponse } }, config: { access: access.secondFactor, ...strict } },
+    { schema: { tags, summary: 'Finish signing in with a passkey as the second factor', body: PasskeySecondFactorRequest, response: { 200: LoginResponse } }, config: { access: access.secondFactor, ...strict } },
     async (request, reply) => {
       const { issued, ...answer } = await completeSignInWithPasskey(request.ctx, request.body);
       setSessionCookies(reply, config, issued);

@@ -4,7 +4,8 @@ import { AppError } from '../../core/errors.ts';
 import { newId } from '../../core/security/tokens.ts';
 import { markReauthenticated, type IssuedSession } from '../sessions/repository.ts';
 import { recoveryCodeSummary, replaceRecoveryCodes } from '../second-factor/repository.ts';
-import { accountOf, afterFactorRemoved, completeEnrolment, newRecoveryCodeSet, recordFactorChange, secondFactorRequired } from '../second-factor/service.ts';
+import { assertFactorAllowed, factorRulesOf } from '../second-factor/factor-policy.ts';
+import { accountOf, afterFactorRemoved, completeEnrolment, newRecoveryCodeSet, recordFactorChange } from '../second-factor/service.ts';
 import { passkeyEvent } from './audit.ts';
 import { openCeremony, sessionBinding, takeCeremony } from './ceremonies.ts';
 import {
@@ -47,6 +48,7 @@ export async function myPasskeys(ctx: RequestContext): Promise<{ passkeys: Passk
 export async function startPasskeyRegistration(ctx: RequestContext): Promise<PasskeyCreationOptions> {
   const principal = signedIn(ctx);
   const account = await accountOf(ctx);
+  await assertFactorAllowed(ctx, account.id, 'passkey');
   const existing = await ctx.services.db.identity((tx) => passkeyCredentialsOf(tx, account.id));
   if (existing.length >= maxPasskeysPerAccount) throw new AppError('PASSKEY_LIMIT_REACHED');
   // One user handle for all of an account's passkeys, so a device holding an older one replaces
@@ -138,7 +140,7 @@ export async function renameMyPasskey(ctx: RequestContext, input: { passkeyId: s
 export async function removeMyPasskey(ctx: RequestContext, input: { passkeyId: string }): Promise<void> {
   const account = await accountOf(ctx);
   const row = await passkeyOf(ctx, account.id, input.passkeyId);
-  const required = await secondFactorRequired(ctx, account.id);
+  const { required, allowed } = await factorRulesOf(ctx, account.id);
   await recordFactorChange(
     ctx,
     account,
@@ -146,7 +148,7 @@ export async function removeMyPasskey(ctx: RequestContext, input: { passkeyId: s
     async (tx) => {
       await lockFactorsOf(tx, account.id);
       if (!(await deletePasskey(tx, account.id, row.id))) throw new AppError('PASSKEY_NOT_FOUND');
-      await afterFactorRemoved(tx, account.id, required);
+      await afterFactorRemoved(tx, account.id, required, allowed);
     },
     { kind: 'passkey_removed' },
   );

@@ -3,6 +3,7 @@ import { signedIn, type RequestContext } from '../../core/context.ts';
 import { AppError } from '../../core/errors.ts';
 import { findAccountById, type AccountRow } from '../accounts/repository.ts';
 import { openSignIn, recordLoginFailure, type LoginResult } from '../auth/login-service.ts';
+import { factorRulesOf } from '../second-factor/factor-policy.ts';
 import { checkSecondFactorCode, reportLockout, type PasswordCheck } from '../auth/password-check.ts';
 import { accountOf, finishSignIn, finishStepUp, type SecondFactorResult } from '../second-factor/service.ts';
 import { browserBinding, openCeremony, sessionBinding, takeCeremony, type TakenCeremony } from './ceremonies.ts';
@@ -53,16 +54,18 @@ async function checkPasskeyAnswer(ctx: RequestContext, account: AccountRow, cere
   const principal = signedIn(ctx);
   const taken = await takeCeremony(ctx, { ceremony, boundTo: sessionBinding(principal.sessionId), accountId: account.id });
   const passkey = await ctx.services.db.identity((tx) => findPasskeyByCredentialId(tx, response.id));
-  return checkSecondFactorCode(ctx.services, account, () => usePasskey(ctx, { ceremony: taken, passkey, account, response }));
+  // A practice that no longer allows passkeys: a passkey answer counts as a wrong one.
+  const allowed = (await factorRulesOf(ctx, account.id)).allowed.includes('passkey');
+  return checkSecondFactorCode(ctx.services, account, async () => allowed && (await usePasskey(ctx, { ceremony: taken, passkey, account, response })));
 }
 
 // ---- the second step of signing in ----
 
 export const startPasskeySecondFactor = (ctx: RequestContext): Promise<PasskeyRequestOptions> => openForAccount(ctx, 'second_factor');
 
-export async function completeSignInWithPasskey(ctx: RequestContext, input: { response: PasskeyAuthenticationResponse }): Promise<SecondFactorResult> {
+export async function completeSignInWithPasskey(ctx: RequestContext, input: { response: PasskeyAuthenticationResponse; trustDevice?: boolean | undefined }): Promise<SecondFactorResult> {
   const account = await accountOf(ctx);
-  return finishSignIn(ctx, account, await checkPasskeyAnswer(ctx, account, 'second_factor', input.response));
+  return finishSignIn(ctx, account, await checkPasskeyAnswer(ctx, account, 'second_factor', input.response), { trustDevice: input.trustDevice === true });
 }
 
 // ---- step-up ----
@@ -101,7 +104,8 @@ export async function signInWithPasskey(ctx: RequestContext, input: { browserKey
     await recordLoginFailure(ctx, null, 'unknown_account');
     throw new AppError('PASSKEY_SIGN_IN_FAILED', { internal: 'unknown credential' });
   }
-  const check = await checkSecondFactorCode(ctx.services, account, () => usePasskey(ctx, { ceremony: taken, passkey, account, response: input.response }));
+  const allowed = (await factorRulesOf(ctx, account.id)).allowed.includes('passkey');
+  const check = await checkSecondFactorCode(ctx.services, account, async () => allowed && (await usePasskey(ctx, { ceremony: taken, passkey, account, response: input.response })));
   if (!check.ok) {
     await reportLockout(ctx, account, check);
     await recordLoginFailure(ctx, account.id, check.why);

@@ -1,9 +1,10 @@
-import type { SecondFactorMethod } from '@haven/contracts';
+import { Factor, type SecondFactorMethod } from '@haven/contracts';
 import { and, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { FieldCrypto, Place } from '../../core/crypto/field-crypto.ts';
 import type { Tx } from '../../core/db/database.ts';
-import { accountTotp, recoveryCodes } from '../../core/db/schema.ts';
+import { accountEmailCode, accountPasskeys, accountPhones, accountTotp, recoveryCodes, sentCodes } from '../../core/db/schema.ts';
 import { hasPasskey } from '../passkeys/repository.ts';
+import { hasConfirmedEmailCode, hasVerifiedPhone } from './code-factors-repository.ts';
 
 const secretPlace = (accountId: string): Place => ({ table: 'account_totp', column: 'secret', scope: 'platform', rowId: accountId });
 
@@ -65,19 +66,26 @@ export async function hasConfirmedTotp(tx: Tx, accountId: string): Promise<boole
   return row !== undefined;
 }
 
-/** Whether the account has a second factor: a confirmed authenticator app or a passkey. */
-export async function hasSecondFactor(tx: Tx, accountId: string): Promise<boolean> {
-  return (await hasConfirmedTotp(tx, accountId)) || (await hasPasskey(tx, accountId));
+/**
+ * Whether the account has a second factor — a confirmed authenticator app, a passkey, a
+ * confirmed e-mail code, a verified phone — of the given kinds (default: any kind).
+ */
+export async function hasSecondFactor(tx: Tx, accountId: string, kinds: readonly Factor[] = Factor.options): Promise<boolean> {
+  return (await secondFactorMethodsOf(tx, accountId, kinds)).length > 0;
 }
 
 /**
- * The second factors an account can answer with at sign-in: its confirmed authenticator app,
- * its passkeys, and recovery codes while any are left (they only count alongside a real factor).
+ * The second factors an account can answer with at sign-in: those of its factors whose kind its
+ * practices allow (`allowed`, see factor-policy.ts; default: every kind) — confirmed app,
+ * passkeys, verified phone, confirmed e-mail code — and recovery codes while
+ * any are left (they only count alongside a usable factor).
  */
-export async function secondFactorMethodsOf(tx: Tx, accountId: string): Promise<SecondFactorMethod[]> {
+export async function secondFactorMethodsOf(tx: Tx, accountId: string, allowed: readonly Factor[] = Factor.options): Promise<SecondFactorMethod[]> {
   const methods: SecondFactorMethod[] = [];
-  if (await hasConfirmedTotp(tx, accountId)) methods.push('totp');
-  if (await hasPasskey(tx, accountId)) methods.push('passkey');
+  if (allowed.includes('totp') && (await hasConfirmedTotp(tx, accountId))) methods.push('totp');
+  if (allowed.includes('passkey') && (await hasPasskey(tx, accountId))) methods.push('passkey');
+  if (allowed.includes('sms') && (await hasVerifiedPhone(tx, accountId))) methods.push('sms');
+  if (allowed.includes('email_code') && (await hasConfirmedEmailCode(tx, accountId))) methods.push('email_code');
   if (methods.length === 0) return [];
   const [left] = await tx.select({ id: recoveryCodes.id }).from(recoveryCodes).where(and(eq(recoveryCodes.accountId, accountId), isNull(recoveryCodes.usedAt))).limit(1);
   return left ? [...methods, 'recovery_code'] : methods;
@@ -115,4 +123,19 @@ export async function recoveryCodeSummary(tx: Tx, accountId: string): Promise<{ 
     .where(eq(recoveryCodes.accountId, accountId));
   if (!row || row.total === 0 || !row.createdAt) return null;
   return { remaining: row.remaining, total: row.total, createdAt: new Date(row.createdAt) };
+}
+
+/**
+ * Removes every second factor of an account — app, passkeys, phone, e-mail code, codes in
+ * flight and recovery codes — for an administrator's reset after identity proofing. Returns how
+ * many factors there were (recovery codes not counted).
+ */
+export async function deleteAllSecondFactors(tx: Tx, accountId: string): Promise<number> {
+  const totp = await tx.delete(accountTotp).where(eq(accountTotp.accountId, accountId)).returning({ id: accountTotp.accountId });
+  const passkeys = await tx.delete(accountPasskeys).where(eq(accountPasskeys.accountId, accountId)).returning({ id: accountPasskeys.id });
+  const phones = await tx.delete(accountPhones).where(eq(accountPhones.accountId, accountId)).returning({ id: accountPhones.accountId });
+  const email = await tx.delete(accountEmailCode).where(eq(accountEmailCode.accountId, accountId)).returning({ id: accountEmailCode.accountId });
+  await tx.delete(sentCodes).where(eq(sentCodes.accountId, accountId));
+  await tx.delete(recoveryCodes).where(eq(recoveryCodes.accountId, accountId));
+  return totp.length + passkeys.length + phones.length + email.length;
 }

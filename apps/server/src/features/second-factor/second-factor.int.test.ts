@@ -119,7 +119,7 @@ describe('signing in with the second factor', () => {
     await nextStep();
     const { agent, login } = await passwordStep(person);
     expect(login.status).toBe(200);
-    expect(login.body).toEqual({ status: 'second_factor_required', methods: ['totp', 'recovery_code'] });
+    expect(login.body).toEqual({ status: 'second_factor_required', methods: ['totp', 'recovery_code'], trustDeviceHours: 12 });
     // The half-signed-in session reaches nothing but the second step (and the public routes).
     expectError(await agent.get('/api/v1/me'), 401, 'SECOND_FACTOR_REQUIRED');
     expectError(await agent.get('/api/v1/organisation'), 401, 'SECOND_FACTOR_REQUIRED');

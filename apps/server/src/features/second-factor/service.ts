@@ -1,4 +1,9 @@
-import type { Me, SecondFactorCodeMethod } from '@haven/contracts';
+import type { Factor, Me, SecondFactorCodeMethod } from '@haven/contracts';
+import { maskEmail } from '../../core/mail/templates.ts';
+import { maskPhoneNumber } from '../../core/sms/phone-numbers.ts';
+import { checkSentCode } from './code-factors-service.ts';
+import { findEmailCodeFactor, findPhone } from './code-factors-repository.ts';
+import { assertFactorAllowed, factorRulesOf, methodAllowed } from './factor-policy.ts';
 import QRCode from 'qrcode';
 import { appendAudit, type AuditEventInput } from '../../core/audit/record.ts';
 import { auditMeta, signedIn, type RequestContext } from '../../core/context.ts';
@@ -14,6 +19,7 @@ import { authEvent } from '../auth/audit.ts';
 import { checkAccountPassword, checkSecondFactorCode, reportLockout, type PasswordCheck } from '../auth/password-check.ts';
 import { countPasskeys, lockFactorsOf } from '../passkeys/repository.ts';
 import { markReauthenticated, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
+import { assessAfterSecondFactor, settleSignIn } from '../devices/sign-in-decision.ts';
 import { secondFactorEvent, type SecondFactorAuditEvent } from './audit.ts';
 import { formatRecoveryCode, newRecoveryCode, normaliseRecoveryCode, recoveryCodeCount, splitRecoveryCode } from './recovery-codes.ts';
 import {
@@ -24,6 +30,7 @@ import {
   findTotp,
   hasSecondFactor,
   markRecoveryCodeUsed,
+  secondFactorMethodsOf,
   recoveryCodeSummary,
   replaceRecoveryCodes,
   saveUnconfirmedTotp,
@@ -72,16 +79,23 @@ export async function recordFactorChange<T>(ctx: RequestContext, account: Accoun
 
 export async function securitySummary(ctx: RequestContext) {
   const principal = signedIn(ctx);
-  const { totp, codes, passkeys } = await ctx.services.db.identity(async (tx) => ({
+  const { totp, codes, passkeys, emailCode, phone, account } = await ctx.services.db.identity(async (tx) => ({
     totp: await findTotp(tx, ctx.services.fields, principal.accountId),
     codes: await recoveryCodeSummary(tx, principal.accountId),
     passkeys: await countPasskeys(tx, principal.accountId),
+    emailCode: await findEmailCodeFactor(tx, principal.accountId),
+    phone: await findPhone(tx, ctx.services.fields, principal.accountId),
+    account: await findAccountById(tx, ctx.services.fields, principal.accountId),
   }));
+  const rules = await factorRulesOf(ctx, principal.accountId);
   return {
     totp: totp?.confirmedAt ? { confirmedAt: totp.confirmedAt.toISOString(), lastUsedAt: totp.lastUsedAt?.toISOString() ?? null } : null,
     recoveryCodes: codes ? { remaining: codes.remaining, createdAt: codes.createdAt.toISOString() } : null,
     passkeys,
-    required: await secondFactorRequired(ctx, principal.accountId),
+    emailCode: emailCode?.confirmedAt && account ? { enabledAt: emailCode.confirmedAt.toISOString(), sentTo: maskEmail(account.email) } : null,
+    phone: phone ? { masked: maskPhoneNumber(phone.number), addedAt: phone.createdAt.toISOString(), verifiedAt: phone.verifiedAt?.toISOString() ?? null } : null,
+    allowedFactors: rules.allowed,
+    required: rules.required,
     reauthenticatedAt: principal.reauthenticatedAt?.toISOString() ?? null,
   };
 }
@@ -93,6 +107,7 @@ export async function securitySummary(ctx: RequestContext) {
 /** A fresh secret with its QR code; nothing is in force until a first code confirms it. */
 export async function startTotpSetup(ctx: RequestContext) {
   const account = await accountOf(ctx);
+  await assertFactorAllowed(ctx, account.id, 'totp');
   const secret = newTotpSecret();
   const saved = await ctx.services.db.identity((tx) => saveUnconfirmedTotp(tx, ctx.services.fields, account.id, secret, ctx.services.clock.now()));
   if (!saved) throw new AppError('TOTP_ALREADY_ENROLLED');
@@ -110,6 +125,7 @@ export async function confirmTotpSetup(ctx: RequestContext, input: { code: strin
   const account = await accountOf(ctx);
   const { db, fields, clock } = ctx.services;
   const now = clock.now();
+  await assertFactorAllowed(ctx, account.id, 'totp');
   const totp = await db.identity((tx) => findTotp(tx, fields, account.id));
   if (!totp || totp.confirmedAt) throw new AppError('TOTP_SETUP_NOT_STARTED');
   // Not counted toward the lockout: whoever is here is signed in and holds the secret already.
@@ -156,7 +172,7 @@ export async function completeEnrolment(ctx: RequestContext, account: AccountRow
  */
 export async function removeTotp(ctx: RequestContext): Promise<void> {
   const account = await accountOf(ctx);
-  const required = await secondFactorRequired(ctx, account.id);
+  const { required, allowed } = await factorRulesOf(ctx, account.id);
   await recordChange(
     ctx,
     account,
@@ -164,7 +180,7 @@ export async function removeTotp(ctx: RequestContext): Promise<void> {
     async (tx) => {
       await lockFactorsOf(tx, account.id);
       if (!(await deleteTotp(tx, account.id))) throw new AppError('NOT_FOUND', { internal: 'no authenticator app' });
-      await afterFactorRemoved(tx, account.id, required);
+      await afterFactorRemoved(tx, account.id, required, allowed);
     },
     { kind: 'totp_removed' },
   );
@@ -172,12 +188,13 @@ export async function removeTotp(ctx: RequestContext): Promise<void> {
 
 /**
  * Run after removing a factor, in its transaction (with the account's factors locked): the last
- * factor of someone whose practice requires one stays (the transaction rolls back), and without
- * any factor left the recovery codes are void.
+ * usable factor (of a kind the practices allow, `allowed`) of someone whose practice requires one
+ * stays (the transaction rolls back), and without any factor left the recovery codes are void.
  */
-export async function afterFactorRemoved(tx: Tx, accountId: string, required: boolean): Promise<void> {
-  if (await hasSecondFactor(tx, accountId)) return;
+export async function afterFactorRemoved(tx: Tx, accountId: string, required: boolean, allowed?: readonly Factor[]): Promise<void> {
+  if (await hasSecondFactor(tx, accountId, allowed)) return;
   if (required) throw new AppError('LAST_FACTOR');
+  if (await hasSecondFactor(tx, accountId)) return;
   await deleteRecoveryCodes(tx, accountId);
 }
 
@@ -223,11 +240,16 @@ export async function regenerateRecoveryCodes(ctx: RequestContext): Promise<{ co
  * passwords). A TOTP code is used once: its step is claimed in the same breath. A recovery
  * code is spent and its holder told.
  */
-async function checkAnswer(ctx: RequestContext, account: AccountRow, input: { method: SecondFactorCodeMethod; code: string }): Promise<PasswordCheck> {
+async function checkAnswer(ctx: RequestContext, account: AccountRow, input: { method: SecondFactorCodeMethod; code: string; purpose: 'sign_in' | 'step_up' }): Promise<PasswordCheck> {
   const { db, fields, clock, hasher } = ctx.services;
   let usedRecoveryCode = false;
+  // Only the methods the person has and their practices allow answer; any other is a wrong code.
+  const { allowed } = await factorRulesOf(ctx, account.id);
+  const usable = await db.identity((tx) => secondFactorMethodsOf(tx, account.id, allowed));
   const check = await checkSecondFactorCode(ctx.services, account, async () => {
     const now = clock.now();
+    if (!methodAllowed(input.method, allowed) || !usable.includes(input.method)) return false;
+    if (input.method === 'sms' || input.method === 'email_code') return checkSentCode(ctx, account, { method: input.method, purpose: input.purpose, code: input.code });
     if (input.method === 'totp') {
       const totp = await db.identity((tx) => findTotp(tx, fields, account.id));
       if (!totp?.confirmedAt) return false;
@@ -264,12 +286,15 @@ async function refuse(ctx: RequestContext, account: AccountRow, check: Exclude<P
   throw new AppError('SECOND_FACTOR_INVALID', { internal: `${step}: ${check.why}` });
 }
 
-export type SecondFactorResult = { status: 'authenticated' | 'choose_organisation'; me: Me; issued: IssuedSession };
+export type SecondFactorResult =
+  | { status: 'authenticated' | 'choose_organisation'; me: Me; issued: IssuedSession }
+  /** A suspicious sign-in, held until confirmed by e-mail (features/devices). */
+  | { status: 'confirmation_required'; expiresAt: string; issued: IssuedSession };
 
 /** The second step of signing in: the session becomes fully signed in, with a new token. */
-export async function completeSignIn(ctx: RequestContext, input: { method: SecondFactorCodeMethod; code: string }): Promise<SecondFactorResult> {
+export async function completeSignIn(ctx: RequestContext, input: { method: SecondFactorCodeMethod; code: string; trustDevice?: boolean | undefined }): Promise<SecondFactorResult> {
   const account = await accountOf(ctx);
-  return finishSignIn(ctx, account, await checkAnswer(ctx, account, input));
+  return finishSignIn(ctx, account, await checkAnswer(ctx, account, { method: input.method, code: input.code, purpose: 'sign_in' }), { trustDevice: input.trustDevice === true });
 }
 
 /**
@@ -277,7 +302,7 @@ export async function completeSignIn(ctx: RequestContext, input: { method: Secon
  * lockout: a refusal is counted, audited and answered SECOND_FACTOR_INVALID; otherwise the
  * session becomes fully signed in, with a new token.
  */
-export async function finishSignIn(ctx: RequestContext, account: AccountRow, check: PasswordCheck): Promise<SecondFactorResult> {
+export async function finishSignIn(ctx: RequestContext, account: AccountRow, check: PasswordCheck, options: { trustDevice?: boolean } = {}): Promise<SecondFactorResult> {
   const principal = signedIn(ctx);
   if (!check.ok) return refuse(ctx, account, check, 'sign-in');
 
@@ -286,12 +311,17 @@ export async function finishSignIn(ctx: RequestContext, account: AccountRow, che
   const memberships = await db.systemDb((tx) => activeMembershipsOfAccount(tx, ctx.services.fields, account.id));
   const orgId = principal.orgId ?? platformOrgId;
   const current = memberships.find((m) => m.orgId === principal.orgId);
-  const issued = await db.tenant(orgId, async (tx) => {
+  // The account as read before this answer: wrong codes since the password are failures too.
+  const assessment = await assessAfterSecondFactor(ctx, { account, memberships, sessionId: principal.sessionId });
+  const { issued, settled } = await db.tenant(orgId, async (tx) => {
     const rotated = await rotateSessionToken(tx, principal.sessionId, { now, pending: null, reauthenticatedAt: now });
     if (!rotated) throw new AppError('SESSION_EXPIRED');
-    await appendAudit(tx, orgId, { ...auditMeta(ctx, now), actorRole: current?.role ?? null }, authEvent({ action: 'auth.login_succeeded', outcome: 'success', resourceType: 'session', resourceId: principal.sessionId }));
-    return rotated;
+    // Let in (and the browser trusted if asked), or held for confirmation by e-mail; audited.
+    const result = await settleSignIn(ctx, tx, { account, sessionId: principal.sessionId, auditOrg: orgId, actorRole: current?.role ?? null, assessment, trustDevice: options.trustDevice === true });
+    return { issued: rotated, settled: result };
   });
+  sendAfterCommit(ctx.services.mailer, ctx.log, settled.mails);
+  if (settled.held) return { status: 'confirmation_required', expiresAt: settled.holdExpiresAt!.toISOString(), issued };
   const me = await loadMe(ctx.services, {
     accountId: account.id,
     orgId: principal.orgId,
@@ -317,7 +347,7 @@ export async function stepUp(ctx: RequestContext, input: { method: SecondFactorC
     }
     return markSteppedUp(ctx, account);
   }
-  return finishStepUp(ctx, account, await checkAnswer(ctx, account, { method: input.method, code: input.code ?? '' }));
+  return finishStepUp(ctx, account, await checkAnswer(ctx, account, { method: input.method, code: input.code ?? '', purpose: 'step_up' }));
 }
 
 /** Step-up with a second factor (code or passkey) whose answer was checked under the lockout. */

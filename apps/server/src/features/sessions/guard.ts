@@ -7,6 +7,8 @@ import { AppError } from '../../core/errors.ts';
 import { needsStepUp, type Access } from '../../core/http/access.ts';
 import { allowedBy } from '../../core/security/ip-allowlist.ts';
 import { newToken, safeEqual, sha256 } from '../../core/security/tokens.ts';
+import { clientAddress } from '../../core/http/client-address.ts';
+import { readDeviceToken } from '../devices/device-cookie.ts';
 import { cookieNames, readCsrfCookie, readSessionToken, setCsrfCookie } from './cookies.ts';
 import { endSession, findActiveMembership, findOpenSessionByToken, isLocked, touchSession, type SessionRow } from './repository.ts';
 
@@ -60,11 +62,12 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
     const baseCtx: RequestContext = {
       services,
       requestId: request.id,
-      ip: request.ip ?? null,
+      ip: clientAddress(request, config),
       userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
       principal: null,
       sessionState: 'none',
       sessionToken: null,
+      deviceToken: readDeviceToken(request, config),
       log: request.log,
     };
     request.ctx = baseCtx;
@@ -129,6 +132,9 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
     if (session.state === 'locked') {
       request.ctx = { ...baseCtx, sessionState: 'locked', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null } };
       if (routeAccess.level === 'public' || routeAccess.level === 'locked') return;
+      // A held sign-in waiting for its e-mail link may sit idle past the practice's limit; it can
+      // do nothing but continue (or learn that its link expired), so the lock does not apply.
+      if (routeAccess.level === 'held' && (row.pending === 'confirmation' || row.pending === 'confirmed')) return;
       throw new AppError('SESSION_LOCKED');
     }
 
@@ -138,6 +144,13 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
       request.ctx = { ...baseCtx, sessionState: 'active', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null } };
       return;
     }
+    // A held sign-in (features/devices) can only wait for its confirmation and then continue.
+    if (routeAccess.level === 'held') {
+      if (row.pending !== 'confirmation' && row.pending !== 'confirmed') throw new AppError('SIGN_IN_NOT_HELD');
+      request.ctx = { ...baseCtx, sessionState: 'active', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null } };
+      return;
+    }
+    if ((row.pending === 'confirmation' || row.pending === 'confirmed') && routeAccess.level !== 'public') throw new AppError('SIGN_IN_CONFIRMATION_REQUIRED');
     if (row.pending === 'second_factor' && routeAccess.level !== 'public') throw new AppError('SECOND_FACTOR_REQUIRED');
     if (row.pending === 'enrolment' && routeAccess.level !== 'public' && !(routeAccess.level === 'account' && routeAccess.duringEnrolment)) {
       throw new AppError('ENROLMENT_REQUIRED');

@@ -25,6 +25,9 @@ export async function insertSession(
     pending?: SessionRow['pending'];
     /** When the person last proved themselves with their strongest factor. */
     reauthenticatedAt?: Date | null;
+    /** The browser (features/devices: hashed with the account) and the risk signals seen so far. */
+    deviceHash?: Buffer | null;
+    riskSignals?: string[] | null;
   },
 ): Promise<IssuedSession> {
   const issued = { id: newId(), token: newToken(), csrfToken: newToken() };
@@ -42,6 +45,8 @@ export async function insertSession(
     idleTimeoutSeconds: input.idleTimeoutSeconds,
     pending: input.pending ?? null,
     reauthenticatedAt: input.reauthenticatedAt ?? null,
+    deviceHash: input.deviceHash ?? null,
+    riskSignals: input.riskSignals ?? null,
   });
   return issued;
 }

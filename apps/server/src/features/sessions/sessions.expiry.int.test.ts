@@ -261,7 +261,7 @@ describe('sessions', () => {
         const agent = new TestAgent(secure.app);
         const response = await agent.post('/api/v1/auth/login', { email: org.owner.email, password: org.owner.password });
         expect(response.status).toBe(200);
-        expect(response.setCookies.map((cookie) => cookie.split('=')[0]).sort()).toEqual(['__Host-haven_csrf', '__Host-haven_session']);
+        expect(response.setCookies.map((cookie) => cookie.split('=')[0]).sort()).toEqual(['__Host-haven_csrf', '__Host-haven_device', '__Host-haven_session']);
         for (const cookie of response.setCookies) {
           const flags = cookie.split(';').slice(1).map((flag) => flag.trim().toLowerCase());
           expect(flags).toContain('secure');

@@ -1,16 +1,20 @@
-import type { StaffRole } from '@haven/contracts';
+import type { IdentityCheck, StaffRole } from '@haven/contracts';
 import { appendAudit } from '../../core/audit/record.ts';
 import { auditMeta, memberOf, type RequestContext } from '../../core/context.ts';
 import type { Tx } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
 import { sendAfterCommit } from '../../core/mail/mailer.ts';
-import { renderMail, utcMinute } from '../../core/mail/templates.ts';
+import { identityCheckName, renderMail, utcMinute } from '../../core/mail/templates.ts';
+import { changeAccountAudited } from '../accounts/account-audit.ts';
 import { findAccountById } from '../accounts/repository.ts';
 import { findOrganisation } from '../organisations/repository.ts';
 import { sessionEvent } from '../sessions/audit.ts';
+import { lockFactorsOf } from '../passkeys/repository.ts';
+import { deleteAllSecondFactors } from '../second-factor/repository.ts';
 import { endAccountSessions } from '../sessions/repository.ts';
 import { staffEvent } from './audit.ts';
 import { findMembership, listMembers, lockActiveOwners, updateMembership, type MembershipRow } from './repository.ts';
+import { revokeAllDeviceTrust } from '../devices/repository.ts';
 
 export async function listStaff(ctx: RequestContext) {
   const { orgId } = memberOf(ctx);
@@ -114,4 +118,50 @@ export async function endMemberSessions(ctx: RequestContext, input: { unverified
   });
   if (mail) sendAfterCommit(mailer, ctx.log, [mail]);
   return ended;
+}
+
+/**
+ * An administrator resets a staff member's second factors after making sure it is them (the
+ * phone with the app was lost, say): every factor and recovery code goes, every session of the
+ * person ends, and at the next sign-in with the password they set up a new factor (a practice
+ * that requires one makes that the first thing they do). The administrator proved themselves
+ * within the last minutes (step-up, on the route); the reset is recorded in each of the person's
+ * practices with how their identity was checked, and the person is told by e-mail.
+ */
+export async function resetMemberFactors(ctx: RequestContext, input: { unverifiedMembershipId: string; identityCheck: IdentityCheck }): Promise<void> {
+  const actor = memberOf(ctx);
+  const { db, clock, mailer, fields } = ctx.services;
+  const now = clock.now();
+  const checked = await db.tenant(actor.orgId, async (tx) => {
+    const target = await targetMember(tx, input.unverifiedMembershipId);
+    if (target.accountId === actor.accountId) return { error: new AppError('FACTOR_RESET_OWN') };
+    try {
+      await assertMayTouchOwner(ctx, tx, target);
+    } catch (error) {
+      return { error };
+    }
+    if (target.status !== 'active') return { error: new AppError('MEMBER_NOT_FOUND', { internal: 'member is deactivated' }) };
+    return { target, org: await findOrganisation(tx, fields, actor.orgId) };
+  });
+  if ('error' in checked) throw checked.error;
+  const { target, org } = checked;
+  const account = await db.identity((tx) => findAccountById(tx, fields, target.accountId));
+  if (!account || !org) throw new AppError('MEMBER_NOT_FOUND');
+
+  await changeAccountAudited(
+    db,
+    target.accountId,
+    auditMeta(ctx, now),
+    { action: 'mfa.factors_reset_by_admin', outcome: 'success', resourceType: 'account', resourceId: target.accountId, reason: `identity checked: ${input.identityCheck}`, actorAccountId: actor.accountId, actorRole: actor.role },
+    async (tx) => {
+      await lockFactorsOf(tx, target.accountId);
+      await deleteAllSecondFactors(tx, target.accountId);
+      await endAccountSessions(tx, target.accountId, 'factors_reset', now);
+      // No browser stays trusted to skip the new factor (features/devices).
+      await revokeAllDeviceTrust(tx, target.accountId);
+    },
+  );
+  sendAfterCommit(mailer, ctx.log, [
+    renderMail('factors_reset_by_admin', account.locale, account.email, { name: account.name, organisation: org.name, when: utcMinute(now), check: identityCheckName(input.identityCheck, account.locale) }),
+  ]);
 }

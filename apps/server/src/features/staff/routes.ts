@@ -5,6 +5,7 @@ import {
   InvitationList,
   InvitationPreview,
   MemberList,
+  ResetMemberFactorsRequest,
   TokenRequest,
   UpdateMemberRequest,
   Uuid,
@@ -15,7 +16,7 @@ import { z } from 'zod';
 import type { Services } from '../../core/context.ts';
 import { access, strictRateLimit } from '../../core/http/access.ts';
 import { acceptInvitation, inviteStaff, listInvitations, previewInvitation, revokeInvitation } from './invitations-service.ts';
-import { changeRole, endMemberSessions, listStaff, setMemberActive } from './members-service.ts';
+import { changeRole, endMemberSessions, listStaff, resetMemberFactors, setMemberActive } from './members-service.ts';
 
 const tags = ['staff'];
 const managers = access.roles('owner', 'admin');
@@ -39,6 +40,18 @@ export function staffRoutes(app: FastifyInstance, services: Services): void {
   r.post('/staff/:id/end-sessions', { schema: { tags, summary: "End a member's sessions in this practice", params: byId, response: { 200: z.object({ ended: z.number() }) } }, config: { access: managers } }, async (request) => ({
     ended: await endMemberSessions(request.ctx, { unverifiedMembershipId: request.params.id }),
   }));
+
+  r.post(
+    '/staff/:id/reset-second-factor',
+    {
+      schema: { tags, summary: "Reset a member's second factors after checking it is them (ends their sessions; they set up a new factor at the next sign-in)", params: byId, body: ResetMemberFactorsRequest, response: { 200: z.object({ status: z.literal('ok') }) } },
+      config: { access: access.stepUp(managers) },
+    },
+    async (request) => {
+      await resetMemberFactors(request.ctx, { unverifiedMembershipId: request.params.id, identityCheck: request.body.identityCheck });
+      return { status: 'ok' as const };
+    },
+  );
 
   r.get('/invitations', { schema: { tags, summary: 'Pending invitations', response: { 200: InvitationList } }, config: { access: managers } }, async (request) => listInvitations(request.ctx));
   r.post('/invitations', { schema: { tags, summary: 'Invite a staff member by e-mail', body: CreateInvitationRequest, response: { 201: Invitation } }, config: { access: managers } }, async (request, reply) => reply.status(201).send(await inviteStaff(request.ctx, request.body)));

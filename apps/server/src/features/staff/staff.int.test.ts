@@ -454,7 +454,7 @@ describe('organisation', () => {
     for (const policy of valid) {
       const response = await org.owner.agent.put('/api/v1/organisation/security-policy', policy);
       expect(response.status, JSON.stringify(response.body)).toBe(200);
-      expect((await org.owner.agent.get('/api/v1/organisation/security-policy')).body).toEqual({ ...policy, secondFactorRequired: true, ipAllowlist: [] });
+      expect((await org.owner.agent.get('/api/v1/organisation/security-policy')).body).toMatchObject({ ...policy, secondFactorRequired: true, ipAllowlist: [], trustedDeviceHours: 12 });
     }
     const events = await auditOf(org, 'action=policy.changed');
     expect(events.map((event) => event.changedFields).reverse()).toEqual([

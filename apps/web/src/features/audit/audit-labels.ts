@@ -1,5 +1,7 @@
 import type { useTranslation } from 'react-i18next';
 import { auditActions, type AuditAction } from '@haven/contracts';
+import en from '../../i18n/en.json';
+import { plainT } from '../../lib/errors';
 
 type T = ReturnType<typeof useTranslation>['t'];
 
@@ -14,5 +16,8 @@ export function auditActionKey<A extends AuditAction>(action: A): `audit.actions
 
 /** The translated name of an action; an action this build does not know is shown as recorded. */
 export function auditActionLabel(t: T, action: string): string {
-  return isAuditAction(action) ? t(auditActionKey(action)) : action;
+  // A plain call (see plainT in lib/errors.ts); every action's label is checked just below.
+  return isAuditAction(action) ? plainT(t)(auditActionKey(action)) : action;
 }
+const everyActionNamed: Record<Underscored<AuditAction>, string> = en.audit.actions;
+void everyActionNamed;

@@ -11,9 +11,10 @@ import { PasswordField } from '../../components/password-field';
 import { answerWithPasskey, passkeysSupported } from '../security/passkey-api';
 import { PasskeyErrorAlert, PasskeyIcon } from '../security/passkey-ui';
 import { OrganisationChoice } from './organisation-choice';
+import { HeldSignInStep } from './held-sign-in-step';
 import { SecondFactorStep } from './second-factor-step';
 
-export type LoginStep = 'password' | 'second_factor' | 'choose_organisation';
+export type LoginStep = 'password' | 'second_factor' | 'choose_organisation' | 'confirmation';
 
 interface Props {
   initialEmail?: string;
@@ -25,10 +26,12 @@ interface Props {
   onStepChange?: (step: LoginStep) => void;
   /** The waiting sign-in was finished, cancelled or has ended. */
   onSecondFactorSettled?: () => void;
+  /** A reload found a sign-in held for confirmation by e-mail: wait for it. */
+  resumeConfirmation?: boolean;
 }
 
 /** After a reload the waiting step's methods are unknown: offer them all (the server refuses what the account lacks). */
-const allMethods: SecondFactorMethod[] = ['totp', 'passkey', 'recovery_code'];
+const allMethods: SecondFactorMethod[] = ['totp', 'passkey', 'sms', 'email_code', 'recovery_code'];
 
 /**
  * E-mail and password; then, for accounts with a second factor, a passkey or the code from the
@@ -36,7 +39,7 @@ const allMethods: SecondFactorMethod[] = ['totp', 'passkey', 'recovery_code'];
  * choice of organisation. Wrong password, unknown e-mail and a locked account get the same
  * answer. Or, without the password, a passkey alone ("Sign in with a passkey").
  */
-export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFactor = false, onStepChange, onSecondFactorSettled }: Props) {
+export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFactor = false, onStepChange, onSecondFactorSettled, resumeConfirmation = false }: Props) {
   const { t } = useTranslation();
   const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState('');
@@ -47,6 +50,13 @@ export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFact
   const [methods, setMethodsState] = useState<SecondFactorMethod[] | null>(resumeSecondFactor ? allMethods : null);
   const [resumed, setResumed] = useState(resumeSecondFactor);
   const [passkeyPending, setPasskeyPending] = useState(false);
+  const [trustDeviceHours, setTrustDeviceHours] = useState(0);
+  // A suspicious sign-in, held until the link in the e-mail is opened.
+  const [held, setHeldState] = useState<{ expiresAt: string | null } | null>(resumeConfirmation ? { expiresAt: null } : null);
+  const setHeld = (next: { expiresAt: string | null } | null) => {
+    setHeldState(next);
+    onStepChange?.(next ? 'confirmation' : 'password');
+  };
   const formRef = useRef<HTMLFormElement>(null);
 
   const setMethods = (next: SecondFactorMethod[] | null) => {
@@ -60,6 +70,7 @@ export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFact
 
   useEffect(() => {
     if (resumeSecondFactor) onStepChange?.('second_factor');
+    if (resumeConfirmation) onStepChange?.('confirmation');
     // Only the first render can resume.
   }, []);
 
@@ -80,7 +91,13 @@ export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFact
       if (result.status === 'second_factor_required') {
         setPassword('');
         setResumed(false);
+        setTrustDeviceHours(result.trustDeviceHours ?? 0);
         setMethods(result.methods.length > 0 ? result.methods : allMethods);
+        return;
+      }
+      if (result.status === 'confirmation_required') {
+        setPassword('');
+        setHeld({ expiresAt: result.expiresAt });
         return;
       }
       signedInWith(result);
@@ -92,7 +109,7 @@ export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFact
     }
   }
 
-  function signedInWith(result: Exclude<LoginResponseBody, { status: 'second_factor_required' }>) {
+  function signedInWith(result: Exclude<LoginResponseBody, { status: 'second_factor_required' | 'confirmation_required' }>) {
     // Enrolment first, organisation after: the route guards send this session to the setup.
     if (result.status === 'enrolment_required' || (result.status === 'authenticated' && result.me.organisation)) {
       onAuthenticated(result.me);
@@ -110,7 +127,8 @@ export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFact
     setPasskeyPending(true);
     try {
       const result = await answerWithPasskey<LoginResponseBody>('/auth/passkey');
-      if (result.status !== 'second_factor_required') signedInWith(result);
+      if (result.status === 'confirmation_required') setHeld({ expiresAt: result.expiresAt });
+      else if (result.status !== 'second_factor_required') signedInWith(result);
     } catch (caught) {
       setError(caught);
     } finally {
@@ -118,13 +136,35 @@ export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFact
     }
   }
 
+  if (held) {
+    return (
+      <HeldSignInStep
+        expiresAt={held.expiresAt}
+        onSignedIn={(result) => {
+          setHeldState(null);
+          signedInWith(result);
+        }}
+        onGone={(caught) => {
+          setError(caught);
+          setHeld(null);
+        }}
+      />
+    );
+  }
+
   if (methods) {
     return (
       <SecondFactorStep
         methods={methods}
         resumed={resumed}
+        trustDeviceHours={trustDeviceHours}
         onSignedIn={(result) => {
           onSecondFactorSettled?.();
+          if (result.status === 'confirmation_required') {
+            setMethodsState(null);
+            setHeld({ expiresAt: result.expiresAt });
+            return;
+          }
           if (result.status === 'authenticated' && result.me.organisation) {
             onAuthenticated(result.me);
             return;

@@ -15,7 +15,7 @@ export type LoginNotice =
 
 export function LoginPage() {
   const { t } = useTranslation();
-  const { signedIn, pendingSecondFactor, forgetPendingSecondFactor } = useSession();
+  const { signedIn, pendingSecondFactor, forgetPendingSecondFactor, pendingConfirmation } = useSession();
   const [step, setStep] = useState<LoginStep>('password');
   const navigate = useNavigate();
   const location = useLocation();
@@ -59,6 +59,7 @@ export function LoginPage() {
           <LoginForm
             initialEmail={state?.email ?? ''}
             resumeSecondFactor={pendingSecondFactor}
+            resumeConfirmation={pendingConfirmation}
             onStepChange={setStep}
             onSecondFactorSettled={forgetPendingSecondFactor}
             onAuthenticated={(me) => {

@@ -1,5 +1,6 @@
 import type { useTranslation } from 'react-i18next';
 import { uploadableFileTypes, type UploadableFileType, type UploadableMime } from '@haven/contracts';
+import { plainT } from '../../lib/errors';
 
 type T = ReturnType<typeof useTranslation>['t'];
 
@@ -32,7 +33,9 @@ export function formatBytes(bytes: number, locale: string): string {
 const typeOf = (mime: string): UploadableFileType | undefined => uploadableFileTypes.find((type) => type.mime === mime);
 
 /** "Word document", "PNG image", …; a type this build does not know is shown as sent. */
-export function fileTypeLabel(t: T, mime: string): string {
+export function fileTypeLabel(translate: T, mime: string): string {
+  // A plain call (see plainT in lib/errors.ts).
+  const t = plainT(translate);
   const type = typeOf(mime);
   return type ? t(`files.types.${type.extensions[0]}`) : mime;
 }
@@ -53,7 +56,8 @@ const formatNames: Record<UploadableMime, string> = {
 };
 
 /** What the server accepts, grouped by kind: "PDF, images (PNG, JPEG, WebP, HEIC), … and spreadsheets (Excel, OpenDocument)". */
-export function acceptedKinds(t: T, mimes: readonly string[], locale: string): string {
+export function acceptedKinds(translate: T, mimes: readonly string[], locale: string): string {
+  const t = plainT(translate);
   const byKind = new Map<UploadableFileType['kind'], string[]>();
   for (const mime of mimes) {
     const type = typeOf(mime);

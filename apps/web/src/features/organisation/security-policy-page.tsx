@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { SecurityPolicy, type Me } from '@haven/contracts';
+import { defaultAllowedFactors, SecurityPolicy, type AllowedFactors, type Me } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
 import { AlertIcon, InfoIcon } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
@@ -13,6 +13,7 @@ import { apiFieldErrors, focusFirstError, type FieldErrors } from '../../lib/err
 import { useSession } from '../../session/session-provider';
 import { fetchSecuritySummary, securitySummaryKey } from '../security/codes';
 import { isStepUpCancelled, useStepUp } from '../security/step-up';
+import { AllowedFactorsFields, keepsStrongFactor } from './allowed-factors-fields';
 
 type Mode = SecurityPolicy['password']['mode'];
 const lengthRange: Record<Mode, { min: number; max: number }> = {
@@ -54,10 +55,12 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
   const [mode, setMode] = useState<Mode>(initial.password.mode);
   const [minLength, setMinLength] = useState<number | string>(initial.password.minLength);
   const [idle, setIdle] = useState<number | string>(initial.idleTimeoutMinutes);
-  const [secondFactorRequired, setSecondFactorRequired] = useState(initial.secondFactorRequired ?? false);
+  const [trustHours, setTrustHours] = useState<number | string>(initial.trustedDeviceHours ?? 12);
+  const [secondFactorRequired, setSecondFactorRequired] = useState(initial.secondFactorRequired ?? true);
   // One range per line, as people paste them from their IT provider's e-mail.
   const [allowlistText, setAllowlistText] = useState((initial.ipAllowlist ?? []).join('\n'));
   const [confirmSelfExclusion, setConfirmSelfExclusion] = useState(false);
+  const [allowedFactors, setAllowedFactors] = useState<AllowedFactors>(initial.allowedFactors ?? defaultAllowedFactors);
   const withStepUp = useStepUp();
   const explanationId = useId();
   // Whether the person changing the rule has a second factor themselves (else: at their next sign-in).
@@ -87,8 +90,10 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
     const candidate = {
       password: { mode, minLength: Number(minLength) },
       idleTimeoutMinutes: Number(idle),
+      trustedDeviceHours: Number(trustHours),
       secondFactorRequired,
       ipAllowlist,
+      allowedFactors,
       ...(acknowledgeOwnAddressExcluded ? { acknowledgeOwnAddressExcluded } : {}),
     };
     const errors: FieldErrors = {};
@@ -100,6 +105,10 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
       errors['idleTimeoutMinutes'] = t('security.idleRange', { min: 2, max: 60 });
     }
     if (ipAllowlist.length > 50) errors['ipAllowlist'] = t('security.network.tooMany', { max: 50 });
+    if (!Number.isInteger(candidate.trustedDeviceHours) || candidate.trustedDeviceHours < 0 || candidate.trustedDeviceHours > 12) {
+      errors['trustedDeviceHours'] = t('security.trustedDevices.range', { min: 0, max: 12 });
+    }
+    if (!keepsStrongFactor(allowedFactors.staff) || !keepsStrongFactor(allowedFactors.patients)) errors['allowedFactors'] = t('errors.FACTOR_POLICY_NEEDS_STRONG_FACTOR');
     const parsed = SecurityPolicy.safeParse(candidate);
     setFieldErrors(errors);
     if (Object.keys(errors).length > 0 || !parsed.success) {
@@ -217,6 +226,20 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
               maw={240}
               inputWrapperOrder={['label', 'input', 'description', 'error']}
             />
+            <NumberInput
+              label={t('security.trustedDevices.label')}
+              description={t('security.trustedDevices.description')}
+              value={trustHours}
+              onChange={setTrustHours}
+              min={0}
+              max={12}
+              allowDecimal={false}
+              allowNegative={false}
+              error={fieldErrors['trustedDeviceHours']}
+              maw={480}
+              inputWrapperOrder={['label', 'input', 'description', 'error']}
+              data-testid="trusted-device-hours"
+            />
           </Stack>
         </Card>
         <Card withBorder padding="lg" data-testid="second-factor-policy">
@@ -243,6 +266,11 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
                 {t('security.secondFactor.description')}
               </Text>
             </div>
+            {!secondFactorRequired ? (
+              <Alert color="red" variant="light" icon={<AlertIcon />} data-testid="second-factor-off-warning">
+                <Text size="sm">{t('security.secondFactor.offWarning')}</Text>
+              </Alert>
+            ) : null}
             {ownFactorMissing ? (
               <Alert color="orange" variant="light" icon={<AlertIcon />} data-testid="second-factor-own-missing">
                 <Text size="sm">
@@ -255,6 +283,7 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
             ) : null}
           </Stack>
         </Card>
+        <AllowedFactorsFields value={allowedFactors} onChange={setAllowedFactors} />
         <Card withBorder padding="lg" data-testid="network-policy">
           <Stack gap="md">
             <div>

@@ -3,17 +3,20 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
 import type { Me } from '@haven/contracts';
-import { LogoutIcon, PhoneIcon, ShieldCheckIcon } from '../../components/icons';
+import { useQuery } from '@tanstack/react-query';
+import { LogoutIcon, MailIcon, PhoneIcon, ShieldCheckIcon } from '../../components/icons';
 import { useDocumentTitle } from '../../components/page-header';
 import { PublicLayout } from '../../components/public-layout';
 import { api } from '../../lib/api';
 import { useSession } from '../../session/session-provider';
+import { CodeFactorSetup } from './code-factor-setup';
+import { fetchSecuritySummary, securitySummaryKey } from './codes';
 import { passkeysSupported } from './passkey-api';
 import { PasskeySetup } from './passkey-setup';
 import { PasskeyIcon } from './passkey-ui';
 import { TotpSetupWizard } from './totp-setup-wizard';
 
-type FactorChoice = 'passkey' | 'totp';
+type FactorChoice = 'passkey' | 'totp' | 'sms' | 'email_code';
 
 /**
  * A practice requires a second factor and this person has none yet: signed in with the password,
@@ -31,6 +34,11 @@ export function EnrolmentPage() {
   // the passkey is offered first and marked as recommended.
   const [choice, setChoice] = useState<FactorChoice>('totp');
   const canUsePasskeys = passkeysSupported();
+  // Only the kinds the person's practices allow are offered (the server refuses the others).
+  const summary = useQuery({ queryKey: securitySummaryKey, queryFn: fetchSecuritySummary });
+  const allowed = summary.data?.allowedFactors ?? ['passkey', 'totp'];
+  const offers = (kind: FactorChoice) => allowed.includes(kind);
+  const current: FactorChoice = offers(choice) ? choice : offers('totp') ? 'totp' : 'passkey';
 
   async function finished(next: Me | null) {
     const from = (location.state as { from?: unknown } | null)?.from;
@@ -55,9 +63,9 @@ export function EnrolmentPage() {
             <Text c="dimmed">{t('enrolment.subtitle')}</Text>
           </div>
         </Group>
-        <Radio.Group value={choice} onChange={(value) => setChoice(value as FactorChoice)} label={t('enrolment.choose')} data-testid="enrolment-choice">
+        <Radio.Group value={current} onChange={(value) => setChoice(value as FactorChoice)} label={t('enrolment.choose')} data-testid="enrolment-choice">
           <SimpleGrid cols={{ base: 1, sm: 2 }} mt="xs">
-            <Radio.Card value="passkey" p="md" radius="md" disabled={!canUsePasskeys} data-testid="enrolment-choose-passkey">
+            <Radio.Card value="passkey" p="md" radius="md" disabled={!canUsePasskeys || !offers('passkey')} data-testid="enrolment-choose-passkey">
               <Group wrap="nowrap" align="flex-start" gap="sm">
                 <Radio.Indicator />
                 <div>
@@ -74,7 +82,7 @@ export function EnrolmentPage() {
                 </div>
               </Group>
             </Radio.Card>
-            <Radio.Card value="totp" p="md" radius="md" data-testid="enrolment-choose-totp">
+            <Radio.Card value="totp" p="md" radius="md" disabled={!offers('totp')} data-testid="enrolment-choose-totp">
               <Group wrap="nowrap" align="flex-start" gap="sm">
                 <Radio.Indicator />
                 <div>
@@ -88,10 +96,50 @@ export function EnrolmentPage() {
                 </div>
               </Group>
             </Radio.Card>
+            {offers('sms') ? (
+              <Radio.Card value="sms" p="md" radius="md" data-testid="enrolment-choose-sms">
+                <Group wrap="nowrap" align="flex-start" gap="sm">
+                  <Radio.Indicator />
+                  <div>
+                    <Group gap="xs">
+                      <PhoneIcon size={18} />
+                      <Text fw={600}>{t('codeFactors.smsOption')}</Text>
+                      <Badge size="sm" color="yellow" variant="light">
+                        {t('codeFactors.lessSafe')}
+                      </Badge>
+                    </Group>
+                    <Text size="sm" c="dimmed" mt={4}>
+                      {t('codeFactors.smsOptionHint')}
+                    </Text>
+                  </div>
+                </Group>
+              </Radio.Card>
+            ) : null}
+            {offers('email_code') ? (
+              <Radio.Card value="email_code" p="md" radius="md" data-testid="enrolment-choose-email">
+                <Group wrap="nowrap" align="flex-start" gap="sm">
+                  <Radio.Indicator />
+                  <div>
+                    <Group gap="xs">
+                      <MailIcon size={18} />
+                      <Text fw={600}>{t('codeFactors.emailOption')}</Text>
+                      <Badge size="sm" color="orange" variant="light">
+                        {t('codeFactors.leastSafe')}
+                      </Badge>
+                    </Group>
+                    <Text size="sm" c="dimmed" mt={4}>
+                      {t('codeFactors.emailOptionHint')}
+                    </Text>
+                  </div>
+                </Group>
+              </Radio.Card>
+            ) : null}
           </SimpleGrid>
         </Radio.Group>
         <Paper withBorder shadow="sm" p={{ base: 'md', sm: 'xl' }}>
-          {choice === 'passkey' ? (
+          {current === 'sms' || current === 'email_code' ? (
+            <CodeFactorSetup key={current} method={current} enrolment onDone={(next) => void finished(next)} />
+          ) : current === 'passkey' ? (
             <Stack gap="md">
               <Text fw={600} component="h2" fz="lg">
                 {t('passkeys.setup.title')}

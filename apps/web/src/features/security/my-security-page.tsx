@@ -11,6 +11,8 @@ import { api } from '../../lib/api';
 import { formatDateTime } from '../../lib/format';
 import type { RecoveryCodesBody, SecuritySummaryBody } from '../../lib/types';
 import { fetchSecuritySummary, securitySummaryKey } from './codes';
+import { CodeFactorsPanel } from './code-factors-panel';
+import { TrustedDevicesPanel } from '../devices/trusted-devices-panel';
 import { PasskeysPanel } from './passkeys-panel';
 import { RecoveryCodesPanel } from './recovery-codes-panel';
 import { isStepUpCancelled, useStepUp } from './step-up';
@@ -56,6 +58,7 @@ export function MySecurityPage() {
             <Skeleton height={140} />
           </>
         )}
+        <TrustedDevicesPanel />
       </Stack>
     </>
   );
@@ -77,7 +80,7 @@ function SecurityCards({ summary }: { summary: SecuritySummaryBody }) {
   const totp = summary.totp;
   const codes = summary.recoveryCodes;
   // A passkey is a second factor as much as the app is: either brings and keeps the recovery codes.
-  const hasFactor = totp !== null || summary.passkeys > 0;
+  const hasFactor = totp !== null || summary.passkeys > 0 || summary.emailCode !== null || summary.phone?.verifiedAt != null;
   const refresh = () => queryClient.invalidateQueries({ queryKey: securitySummaryKey });
 
   async function remove() {
@@ -177,6 +180,8 @@ function SecurityCards({ summary }: { summary: SecuritySummaryBody }) {
           )}
         </Stack>
       </Card>
+
+      <CodeFactorsPanel summary={summary} />
 
       <Card withBorder padding="lg" data-testid="recovery-status">
         <Stack gap="md">

@@ -11,6 +11,7 @@ import { RecoveryCodeField, TotpCodeField } from './code-fields';
 import { fetchSecuritySummary, isRecoveryCodeShape, isTotpCode, securitySummaryKey, totpDigits } from './codes';
 import { answerWithPasskey } from './passkey-api';
 import { PasskeyErrorAlert, PasskeyIcon } from './passkey-ui';
+import { SentCodeAnswer } from './sent-code';
 
 /**
  * Step-up: sensitive actions (changing one's factors; later exports, the audit trail and
@@ -101,12 +102,14 @@ export function StepUpProvider({ children }: { children: ReactNode }) {
   );
 }
 
-type Method = 'passkey' | 'totp' | 'recovery_code' | 'password';
+type Method = 'passkey' | 'totp' | 'sms' | 'email_code' | 'recovery_code' | 'password';
 
 /** How to switch to another way of confirming: the link's text and test id. */
 const switchLinks = {
   passkey: { label: 'passkeys.secondFactor.use', testId: 'step-up-use-passkey' },
   totp: { label: 'secondFactor.useTotp', testId: 'step-up-use-totp' },
+  sms: { label: 'codeFactors.useSms', testId: 'step-up-use-sms' },
+  email_code: { label: 'codeFactors.useEmail', testId: 'step-up-use-email' },
   recovery_code: { label: 'secondFactor.useRecovery', testId: 'step-up-switch' },
 } as const satisfies Record<Exclude<Method, 'password'>, { label: string; testId: string }>;
 
@@ -145,7 +148,13 @@ function StepUpForm({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel()
   const hasApp = summary.data?.totp != null;
   const hasPasskey = (summary.data?.passkeys ?? 0) > 0;
   // The strongest first: a passkey, then the app; recovery codes back either up; the password only without a factor.
-  const available: Method[] = hasPasskey || hasApp ? [...(hasPasskey ? (['passkey'] as const) : []), ...(hasApp ? (['totp'] as const) : []), 'recovery_code'] : ['password'];
+  // Codes by SMS and e-mail after them: sent only when chosen.
+  const allowed = summary.data?.allowedFactors ?? [];
+  const hasSms = summary.data?.phone?.verifiedAt != null && allowed.includes('sms');
+  const hasEmailCode = summary.data?.emailCode != null && allowed.includes('email_code');
+  const codeMethods: Method[] = [...(hasSms ? (['sms'] as const) : []), ...(hasEmailCode ? (['email_code'] as const) : [])];
+  const available: Method[] =
+    hasPasskey || hasApp || codeMethods.length > 0 ? [...(hasPasskey ? (['passkey'] as const) : []), ...(hasApp ? (['totp'] as const) : []), ...codeMethods, 'recovery_code'] : ['password'];
   const method: Method = chosen && available.includes(chosen) ? chosen : available[0]!;
 
   function switchMethod(next: Method) {
@@ -164,8 +173,8 @@ function StepUpForm({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel()
     if (method === 'password') {
       if (!password) return fail(t('validation.required'));
       body = { method, password };
-    } else if (method === 'totp') {
-      if (!isTotpCode(code)) return fail(t('secondFactor.totpFormat'));
+    } else if (method === 'totp' || method === 'sms' || method === 'email_code') {
+      if (!isTotpCode(code)) return fail(method === 'totp' ? t('secondFactor.totpFormat') : t('codeFactors.codeFormat'));
       body = { method, code: totpDigits(code) };
     } else {
       if (!isRecoveryCodeShape(code)) return fail(t('secondFactor.recoveryFormat'));
@@ -236,7 +245,17 @@ function StepUpForm({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel()
     <form onSubmit={submit} noValidate data-testid="step-up-dialog" data-method={method}>
       <Stack gap="md">
         <Text size="sm">
-          {method === 'passkey' ? t('passkeys.stepUp.intro') : method === 'password' ? t('stepUp.introPassword') : method === 'totp' ? t('stepUp.introTotp') : t('stepUp.introRecovery')}
+          {method === 'passkey'
+            ? t('passkeys.stepUp.intro')
+            : method === 'password'
+              ? t('stepUp.introPassword')
+              : method === 'totp'
+                ? t('stepUp.introTotp')
+                : method === 'sms'
+                  ? t('codeFactors.smsPrompt')
+                  : method === 'email_code'
+                    ? t('codeFactors.emailPrompt')
+                    : t('stepUp.introRecovery')}
         </Text>
         {method === 'passkey' ? <PasskeyErrorAlert error={error} /> : <ErrorAlert error={error} />}
         {method === 'passkey' ? null : method === 'password' ? (
@@ -251,6 +270,8 @@ function StepUpForm({ onConfirmed, onCancel }: { onConfirmed(): void; onCancel()
             data-autofocus
             required
           />
+        ) : method === 'sms' || method === 'email_code' ? (
+          <SentCodeAnswer key={method} sendPath="/auth/step-up/send" method={method} code={code} onCodeChange={setCode} fieldError={fieldError} inputRef={inputRef} />
         ) : method === 'totp' ? (
           <TotpCodeField key="totp" ref={inputRef} value={code} onChange={setCode} error={fieldError} autoFocus />
         ) : (

@@ -8,6 +8,7 @@ import { api } from '../../lib/api';
 import { useDescribeError } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
 import type { SessionListBody } from '../../lib/types';
+import { TrustedDevicesPanel } from '../devices/trusted-devices-panel';
 
 /** Every signed-in device of the account; any of them can be ended from here. */
 export function SessionsPage() {
@@ -124,6 +125,9 @@ export function SessionsPage() {
       <Text size="sm" c="dimmed" mt="md">
         {t('sessions.footnote')}
       </Text>
+      <Stack mt="xl">
+        <TrustedDevicesPanel />
+      </Stack>
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { Badge, Button, Card, Group, NativeSelect, Skeleton, Stack, Table, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { staffRoles, type StaffRole } from '@haven/contracts';
 import { api } from '../../lib/api';
@@ -8,6 +9,7 @@ import { useDescribeError } from '../../lib/errors';
 import { formatDate } from '../../lib/format';
 import type { MemberItem } from '../../lib/types';
 import { useMe } from '../../session/session-provider';
+import { ResetFactorsDialog } from './reset-factors-dialog';
 
 type Action = { kind: 'role'; member: MemberItem; role: StaffRole } | { kind: 'deactivate' | 'reactivate' | 'end-sessions'; member: MemberItem };
 
@@ -17,6 +19,9 @@ export function MembersTable({ members, loading }: { members: MemberItem[] | und
   const describeError = useDescribeError();
   const queryClient = useQueryClient();
   const locale = i18n.resolvedLanguage ?? 'en';
+  const [resetting, setResetting] = useState<MemberItem | null>(null);
+  // Only owners touch owners (the server says the same); nobody resets their own factors here.
+  const mayReset = (member: MemberItem) => member.accountId !== me.account.id && member.status === 'active' && (member.role !== 'owner' || me.organisation?.role === 'owner');
 
   const action = useMutation({
     mutationFn: async (input: Action) => {
@@ -134,6 +139,11 @@ export function MembersTable({ members, loading }: { members: MemberItem[] | und
                             >
                               {t('staff.members.endSessions')}
                             </Button>
+                            {mayReset(member) ? (
+                              <Button size="xs" variant="default" onClick={() => setResetting(member)} data-testid="member-reset-factors">
+                                {t('staff.members.resetFactors')}
+                              </Button>
+                            ) : null}
                             {active ? (
                               <Button
                                 size="xs"
@@ -165,6 +175,7 @@ export function MembersTable({ members, loading }: { members: MemberItem[] | und
           </Table>
         </Table.ScrollContainer>
       </Stack>
+      <ResetFactorsDialog member={resetting} onClose={() => setResetting(null)} />
     </Card>
   );
 }
