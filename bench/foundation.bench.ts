@@ -18,6 +18,8 @@ import { MemoryMailer } from '../apps/server/src/core/mail/mailer.ts';
 import { createServices } from '../apps/server/src/core/services.ts';
 import { TestAgent } from '../apps/server/test/support/agent.ts';
 import { signupBody } from '../apps/server/test/support/fixtures.ts';
+import { organisations } from '../apps/server/src/core/db/schema.ts';
+import { eq as eqOp } from 'drizzle-orm';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const percentile = (values: number[], p: number) => {
@@ -42,6 +44,12 @@ async function run(engine: 'pglite' | 'postgres') {
     const agent = new TestAgent(app);
     await agent.post('/api/v1/signup', body);
     await agent.post('/api/v1/auth/verify-email', { token: mailer.lastToken(body.owner.email) });
+    // Practices require a second factor by default. The benchmark measures the password step
+    // and what comes after a sign-in, so its practices switch the rule off (as an owner may),
+    // directly in the database before anyone has a factor.
+    const first = await agent.post('/api/v1/auth/login', { email: body.owner.email, password: body.owner.password });
+    const orgId: string = first.body.me.organisation.id;
+    await db.tenant(orgId, (tx) => tx.update(organisations).set({ secondFactorRequired: false }).where(eqOp(organisations.id, orgId)));
     owners.push({ email: body.owner.email, password: body.owner.password });
   }
   const timed = async (fn: () => Promise<unknown>) => {

@@ -226,20 +226,6 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
               maw={240}
               inputWrapperOrder={['label', 'input', 'description', 'error']}
             />
-            <NumberInput
-              label={t('security.trustedDevices.label')}
-              description={t('security.trustedDevices.description')}
-              value={trustHours}
-              onChange={setTrustHours}
-              min={0}
-              max={12}
-              allowDecimal={false}
-              allowNegative={false}
-              error={fieldErrors['trustedDeviceHours']}
-              maw={480}
-              inputWrapperOrder={['label', 'input', 'description', 'error']}
-              data-testid="trusted-device-hours"
-            />
           </Stack>
         </Card>
         <Card withBorder padding="lg" data-testid="second-factor-policy">
@@ -281,6 +267,20 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
                 </Text>
               </Alert>
             ) : null}
+            <NumberInput
+              label={t('security.trustedDevices.label')}
+              description={t('security.trustedDevices.description')}
+              value={trustHours}
+              onChange={setTrustHours}
+              min={0}
+              max={12}
+              allowDecimal={false}
+              allowNegative={false}
+              error={fieldErrors['trustedDeviceHours']}
+              maw={520}
+              inputWrapperOrder={['label', 'input', 'description', 'error']}
+              data-testid="trusted-device-hours"
+            />
           </Stack>
         </Card>
         <AllowedFactorsFields value={allowedFactors} onChange={setAllowedFactors} />
