@@ -178,6 +178,9 @@ test('a reload keeps the code step; a recovery code (typed without hyphens) sign
   await owner.reload();
   await step.waitFor();
   assert.equal(await owner.getByTestId('login-form').count(), 0);
+  // The page asks the server what the step offers: this account's own ways, and trusting the browser.
+  await step.getByTestId('second-factor-trust').waitFor();
+  assert.equal(await step.getByTestId('second-factor-use-passkey').count(), 0, 'no passkey offered to an account without one');
   await step.getByTestId('second-factor-use-recovery').click();
   const input = step.getByLabel(t('secondFactor.recoveryLabel'), { exact: true });
   await input.waitFor();

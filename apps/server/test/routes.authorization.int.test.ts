@@ -253,6 +253,7 @@ const cases: Record<string, RouteCase> = {
   'POST /api/v1/auth/password-reset': { build: async ({ person }) => ({ body: { email: person?.email ?? `nobody-${unique()}@example.org` }, status: 202 }) },
   'POST /api/v1/auth/password-reset/confirm': { build: async () => ({ body: { token: unknownToken(), password: strongPassword() }, status: 400, code: 'TOKEN_INVALID' }) },
   // ----- second factors (every principal set up an authenticator app at first sign-in) -----
+  'GET /api/v1/auth/second-factor': { build: async () => ({ status: 200 }) },
   'POST /api/v1/auth/second-factor': { build: async () => ({ body: { method: 'totp', code: '123456' }, status: 200 }) },
   'POST /api/v1/auth/step-up': {
     build: async ({ person }) => ({ body: { method: 'totp', code: person?.totpSecret ? freshTotpCode(h, person.totpSecret) : '123456' }, status: 200 }),
@@ -479,6 +480,7 @@ describe('the route table', () => {
         "DELETE /api/v1/organisation/files/:id": "roles: owner, admin",
         "DELETE /api/v1/sessions/:id": "account",
         "GET /api/v1/audit-events": "roles: owner, admin (step-up)",
+        "GET /api/v1/auth/second-factor": "second_factor",
         "GET /api/v1/auth/session": "public",
         "GET /api/v1/invitations": "roles: owner, admin",
         "GET /api/v1/me": "account (during enrolment)",

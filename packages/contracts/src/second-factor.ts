@@ -14,6 +14,13 @@ export const SecondFactorCodeMethod = z.enum(['totp', 'sms', 'email_code', 'reco
 export type SecondFactorCodeMethod = z.infer<typeof SecondFactorCodeMethod>;
 
 /** A step-up or second-factor answer. Codes are checked as typed (spaces and hyphens ignored). */
+/** GET /auth/second-factor: what the waiting second step offers (after a reload of the page). */
+export const PendingSecondFactor = z.object({
+  methods: z.array(SecondFactorMethod),
+  /** Hours "trust this browser" may last for this person; 0: not offered. */
+  trustDeviceHours: z.number().int(),
+});
+
 export const SecondFactorRequest = z.strictObject({
   method: SecondFactorCodeMethod,
   code: z.string().min(1).max(64),

@@ -9,6 +9,7 @@ import type {
   InvitationList,
   InvitationPreview,
   LoginResponse,
+  PendingSecondFactor,
   Me,
   Member,
   MemberList,
@@ -27,6 +28,7 @@ import type {
 
 /** Response types of the API, inferred from the shared contract. */
 export type LoginResponseBody = z.infer<typeof LoginResponse>;
+export type PendingSecondFactorBody = z.infer<typeof PendingSecondFactor>;
 export type SessionStateBody = z.infer<typeof SessionState>;
 export type OrganisationChoiceItem = z.infer<typeof OrganisationChoice>;
 export type SessionListBody = z.infer<typeof SessionList>;

@@ -1,4 +1,4 @@
-import { AddPhoneRequest, CodeSent, ConfirmCodeFactorRequest, ConfirmTotpRequest, SendCodeRequest, LoginResponse, Me, RecoveryCodes, SecondFactorRequest, SecuritySummary, StepUpRequest, TotpSetup } from '@haven/contracts';
+import { AddPhoneRequest, CodeSent, ConfirmCodeFactorRequest, ConfirmTotpRequest, SendCodeRequest, LoginResponse, Me, PendingSecondFactor, RecoveryCodes, SecondFactorRequest, SecuritySummary, StepUpRequest, TotpSetup } from '@haven/contracts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -6,7 +6,7 @@ import type { Services } from '../../core/context.ts';
 import { access, strictRateLimit } from '../../core/http/access.ts';
 import { setSessionCookies } from '../sessions/cookies.ts';
 import { confirmEmailCodeSetup, confirmPhoneSetup, removeEmailCode, removePhone, sendFactorCode, startEmailCodeSetup, startPhoneSetup } from './code-factors-service.ts';
-import { completeSignIn, confirmTotpSetup, regenerateRecoveryCodes, removeTotp, securitySummary, startTotpSetup, stepUp } from './service.ts';
+import { completeSignIn, confirmTotpSetup, pendingSecondFactor, regenerateRecoveryCodes, removeTotp, securitySummary, startTotpSetup, stepUp } from './service.ts';
 
 const tags = ['second factor'];
 
@@ -15,6 +15,11 @@ export function secondFactorRoutes(app: FastifyInstance, services: Services): vo
   const strict = strictRateLimit(services.config);
   const { config } = services;
 
+  r.get(
+    '/auth/second-factor',
+    { schema: { tags, summary: 'What the waiting second step of signing in offers (methods, trusted-browser hours)', response: { 200: PendingSecondFactor } }, config: { access: access.secondFactor } },
+    async (request) => pendingSecondFactor(request.ctx),
+  );
   r.post(
     '/auth/second-factor',
     { schema: { tags, summary: 'Finish signing in with a second factor', body: SecondFactorRequest, response: { 200: LoginResponse } }, config: { access: access.secondFactor, ...strict } },

@@ -274,3 +274,19 @@ describe('a practice that requires a second factor', () => {
     expectError(await agent.delete('/api/v1/me/totp'), 409, 'LAST_FACTOR');
   });
 });
+
+describe('a page reloaded at the second step asks what it offers', () => {
+  it("answers the person's own methods and the trusted-browser hours, only while the step is owed", async () => {
+    const org = await createTestOrganisation(h);
+    const waiting = new TestAgent(h.app);
+    const login = await waiting.post('/api/v1/auth/login', { email: org.owner.email, password: org.owner.password });
+    expect(login.body.status).toBe('second_factor_required');
+    const offer = await waiting.get('/api/v1/auth/second-factor');
+    expect(offer.status, JSON.stringify(offer.body)).toBe(200);
+    // The app and its recovery codes: no passkey, phone or e-mail code was set up.
+    expect(offer.body).toEqual({ methods: ['totp', 'recovery_code'], trustDeviceHours: 12 });
+    // A signed-in session owes nothing; no session at all learns nothing.
+    expectError(await org.owner.agent.get('/api/v1/auth/second-factor'), 409, 'SECOND_FACTOR_NOT_PENDING');
+    expectError(await new TestAgent(h.app).get('/api/v1/auth/second-factor'), 401, 'AUTH_REQUIRED');
+  });
+});

@@ -1,9 +1,9 @@
-import type { Factor, Me, SecondFactorCodeMethod } from '@haven/contracts';
+import type { Factor, Me, SecondFactorCodeMethod, SecondFactorMethod } from '@haven/contracts';
 import { maskEmail } from '../../core/mail/templates.ts';
 import { maskPhoneNumber } from '../../core/sms/phone-numbers.ts';
 import { checkSentCode } from './code-factors-service.ts';
 import { findEmailCodeFactor, findPhone } from './code-factors-repository.ts';
-import { assertFactorAllowed, factorRulesOf, methodAllowed } from './factor-policy.ts';
+import { allowedFactorsOf, assertFactorAllowed, factorRulesOf, methodAllowed } from './factor-policy.ts';
 import QRCode from 'qrcode';
 import { appendAudit, type AuditEventInput } from '../../core/audit/record.ts';
 import { auditMeta, signedIn, type RequestContext } from '../../core/context.ts';
@@ -19,7 +19,7 @@ import { authEvent } from '../auth/audit.ts';
 import { checkAccountPassword, checkSecondFactorCode, reportLockout, type PasswordCheck } from '../auth/password-check.ts';
 import { countPasskeys, lockFactorsOf } from '../passkeys/repository.ts';
 import { markReauthenticated, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
-import { assessAfterSecondFactor, settleSignIn } from '../devices/sign-in-decision.ts';
+import { assessAfterSecondFactor, settleSignIn, trustHoursOf } from '../devices/sign-in-decision.ts';
 import { secondFactorEvent, type SecondFactorAuditEvent } from './audit.ts';
 import { formatRecoveryCode, newRecoveryCode, normaliseRecoveryCode, recoveryCodeCount, splitRecoveryCode } from './recovery-codes.ts';
 import {
@@ -364,4 +364,17 @@ async function markSteppedUp(ctx: RequestContext, account: AccountRow): Promise<
     markReauthenticated(tx, principal.sessionId, now),
   );
   return { reauthenticatedAt: now.toISOString() };
+}
+
+/**
+ * What the waiting second step offers, for a page that was reloaded there: the methods the
+ * person can answer with (their factors of kinds their practices allow) and how many hours
+ * "trust this browser" may last (0: not offered). Only the session that owes the step asks.
+ */
+export async function pendingSecondFactor(ctx: RequestContext): Promise<{ methods: SecondFactorMethod[]; trustDeviceHours: number }> {
+  const principal = signedIn(ctx);
+  const { db, fields } = ctx.services;
+  const memberships = await db.systemDb((tx) => activeMembershipsOfAccount(tx, fields, principal.accountId));
+  const methods = await db.identity((tx) => secondFactorMethodsOf(tx, principal.accountId, allowedFactorsOf(memberships)));
+  return { methods, trustDeviceHours: trustHoursOf(memberships) };
 }

@@ -6,7 +6,7 @@ import { LoginRequest, type Me, type SecondFactorMethod } from '@haven/contracts
 import { MailIcon } from '../../components/icons';
 import { api, isApiError } from '../../lib/api';
 import { focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/errors';
-import type { LoginResponseBody, OrganisationChoiceItem } from '../../lib/types';
+import type { LoginResponseBody, OrganisationChoiceItem, PendingSecondFactorBody } from '../../lib/types';
 import { PasswordField } from '../../components/password-field';
 import { answerWithPasskey, passkeysSupported } from '../security/passkey-api';
 import { PasskeyErrorAlert, PasskeyIcon } from '../security/passkey-ui';
@@ -69,7 +69,18 @@ export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFact
   };
 
   useEffect(() => {
-    if (resumeSecondFactor) onStepChange?.('second_factor');
+    if (resumeSecondFactor) {
+      onStepChange?.('second_factor');
+      // A reload at the second step: ask the server what it offers (the person's own methods and
+      // the trusted-browser hours); until it answers, every method stays on offer.
+      api
+        .get<PendingSecondFactorBody>('/auth/second-factor')
+        .then((offer) => {
+          if (offer.methods.length > 0) setMethodsState(offer.methods);
+          setTrustDeviceHours(offer.trustDeviceHours);
+        })
+        .catch(() => undefined);
+    }
     if (resumeConfirmation) onStepChange?.('confirmation');
     // Only the first render can resume.
   }, []);
@@ -155,6 +166,8 @@ export function LoginForm({ initialEmail = '', onAuthenticated, resumeSecondFact
   if (methods) {
     return (
       <SecondFactorStep
+        // Starts afresh once a reload learnt the person's own methods.
+        key={methods.join(' ')}
         methods={methods}
         resumed={resumed}
         trustDeviceHours={trustDeviceHours}
