@@ -7,3 +7,5 @@ export * from './files.ts';
 export * from './second-factor.ts';
 export * from './passkeys.ts';
 export * from './devices.ts';
+export * from './permissions.ts';
+export * from './national-id.ts';
