@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { readOutbox } from '../../apps/server/src/cli/outbox.ts';
 import { readSmsOutbox } from '../../apps/server/src/core/sms/outbox-sms-gateway.ts';
-import { baseUrl, enrolAppAtFirstSignIn, launchBrowser, linkFromOutbox, messages, readyAfterStepUp, shot, uniqueSuffix } from './support.ts';
+import { baseUrl, enrolAppAtFirstSignIn, launchBrowser, linkFromOutbox, messages, readyAfterStepUp, shot, submitSignUp, uniqueSuffix } from './support.ts';
 
 /**
  * Codes by e-mail and by SMS, as a practice owner meets them: the practice turns e-mail codes on
@@ -92,22 +92,7 @@ async function signOut(target: Page): Promise<void> {
 test('a new practice: the owner signs up and sets up the app; e-mail codes are not offered until the practice allows them', async () => {
   page = await newPage();
   await page.goto(`${baseUrl}/signup`);
-  const form = page.getByTestId('signup-form');
-  await form.getByLabel(t('fields.practiceName'), { exact: true }).fill(`Praktijk Het Kompas ${id}`);
-  await form.getByLabel(t('fields.street'), { exact: true }).fill('Kompasstraat 2');
-  await form.getByLabel(t('fields.postalCode'), { exact: true }).fill('3511 AB');
-  await form.getByLabel(t('fields.city'), { exact: true }).fill('Utrecht');
-  await form.getByLabel(t('fields.country'), { exact: true }).selectOption('NL');
-  await form.getByLabel(t('fields.practiceKind'), { exact: true }).selectOption('psychotherapy');
-  await form.getByLabel(t('fields.fullName'), { exact: true }).fill(owner.name);
-  await form.getByLabel(t('fields.email'), { exact: true }).fill(owner.email);
-  await form.getByLabel(t('fields.phone'), { exact: true }).fill('+31 30 123 4567');
-  await form.getByLabel(t('fields.profession'), { exact: true }).fill('Psychologist');
-  await form.getByLabel(t('fields.password'), { exact: true }).fill(owner.password);
-  await form.getByRole('checkbox').nth(0).check();
-  await form.getByRole('checkbox').nth(1).check();
-  await form.getByRole('button', { name: t('signup.submit') }).click();
-  await page.getByTestId('signup-done').waitFor();
+  await submitSignUp(page, t, { name: `Praktijk Het Kompas ${id}`, owner, street: 'Kompasstraat 2', postalCode: '3511 AB', city: 'Utrecht', country: 'NL', kind: 'psychotherapy', phone: '+31 30 123 4567', profession: 'Psychologist' });
   await page.goto(await linkFromOutbox(owner.email, '/verify-email#token='));
   await page.getByTestId('verify-success').waitFor();
 

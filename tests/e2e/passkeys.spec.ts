@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { readOutbox } from '../../apps/server/src/cli/outbox.ts';
-import { launchBrowser, messages, shot, uniqueSuffix } from './support.ts';
+import { launchBrowser, messages, shot, submitSignUp, uniqueSuffix } from './support.ts';
 
 /**
  * Passkeys in a real browser, with Chromium's virtual authenticator (DevTools protocol) standing
@@ -148,22 +148,7 @@ async function openMySecurity(): Promise<void> {
 
 test('the owner signs up and sets up a passkey as the first second factor', async () => {
   await page.goto(`${baseUrl}/signup`);
-  const form = page.getByTestId('signup-form');
-  await form.getByLabel(t('fields.practiceName'), { exact: true }).fill(practice.name);
-  await form.getByLabel(t('fields.street'), { exact: true }).fill('Sleutelstraat 8');
-  await form.getByLabel(t('fields.postalCode'), { exact: true }).fill('3511 AB');
-  await form.getByLabel(t('fields.city'), { exact: true }).fill('Utrecht');
-  await form.getByLabel(t('fields.country'), { exact: true }).selectOption('NL');
-  await form.getByLabel(t('fields.practiceKind'), { exact: true }).selectOption('general_practice');
-  await form.getByLabel(t('fields.fullName'), { exact: true }).fill(practice.owner.name);
-  await form.getByLabel(t('fields.email'), { exact: true }).fill(practice.owner.email);
-  await form.getByLabel(t('fields.phone'), { exact: true }).fill('+31 30 123 4567');
-  await form.getByLabel(t('fields.profession'), { exact: true }).fill('General practitioner');
-  await form.getByLabel(t('fields.password'), { exact: true }).fill(practice.owner.password);
-  await form.getByRole('checkbox').nth(0).check();
-  await form.getByRole('checkbox').nth(1).check();
-  await form.getByRole('button', { name: t('signup.submit') }).click();
-  await page.getByTestId('signup-done').waitFor();
+  await submitSignUp(page, t, { ...practice, street: 'Sleutelstraat 8', postalCode: '3511 AB', city: 'Utrecht', country: 'NL', kind: 'general_practice', phone: '+31 30 123 4567', profession: 'General practitioner' });
   await page.goto(await linkFromOutbox(practice.owner.email, '/verify-email#token='));
   await page.getByTestId('verify-success').waitFor();
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { answerWithApp, baseUrl, enrolAppAtFirstSignIn, launchBrowser, linkFromOutbox, messages, shot, uniqueSuffix } from './support.ts';
+import { answerWithApp, baseUrl, enrolAppAtFirstSignIn, launchBrowser, linkFromOutbox, messages, shot, submitSignUp, uniqueSuffix } from './support.ts';
 
 /**
  * A trusted browser and a suspicious sign-in, as a practice owner meets them: after the second
@@ -55,22 +55,7 @@ test('the owner signs up and sets up an authenticator app at the first sign-in',
   page = await laptop.newPage();
   page.setDefaultTimeout(20_000);
   await page.goto(`${baseUrl}/signup`);
-  const form = page.getByTestId('signup-form');
-  await form.getByLabel(t('fields.practiceName'), { exact: true }).fill(practice.name);
-  await form.getByLabel(t('fields.street'), { exact: true }).fill('Kompasstraat 2');
-  await form.getByLabel(t('fields.postalCode'), { exact: true }).fill('3511 AB');
-  await form.getByLabel(t('fields.city'), { exact: true }).fill('Utrecht');
-  await form.getByLabel(t('fields.country'), { exact: true }).selectOption('NL');
-  await form.getByLabel(t('fields.practiceKind'), { exact: true }).selectOption('general_practice');
-  await form.getByLabel(t('fields.fullName'), { exact: true }).fill(practice.owner.name);
-  await form.getByLabel(t('fields.email'), { exact: true }).fill(practice.owner.email);
-  await form.getByLabel(t('fields.phone'), { exact: true }).fill('+31 30 123 4567');
-  await form.getByLabel(t('fields.profession'), { exact: true }).fill('Psychologist');
-  await form.getByLabel(t('fields.password'), { exact: true }).fill(practice.owner.password);
-  await form.getByRole('checkbox').nth(0).check();
-  await form.getByRole('checkbox').nth(1).check();
-  await form.getByRole('button', { name: t('signup.submit') }).click();
-  await page.getByTestId('signup-done').waitFor();
+  await submitSignUp(page, t, { ...practice, street: 'Kompasstraat 2', postalCode: '3511 AB', city: 'Utrecht', country: 'NL', kind: 'general_practice', phone: '+31 30 123 4567', profession: 'Psychologist' });
   await page.goto(await linkFromOutbox(practice.owner.email, '/verify-email#token='));
   await page.getByTestId('verify-success').waitFor();
   await passwordStep(page);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { readOutbox } from '../../apps/server/src/cli/outbox.ts';
-import { baseUrl, connectApp as connectAppWithCode, freshCode, launchBrowser, linkFromOutbox, messages, readyAfterStepUp, shot, uniqueSuffix, wrongCode } from './support.ts';
+import { baseUrl, connectApp as connectAppWithCode, freshCode, launchBrowser, linkFromOutbox, messages, readyAfterStepUp, shot, submitSignUp, uniqueSuffix, wrongCode } from './support.ts';
 
 /**
  * Two-factor sign-in, as a practice owner and a new colleague meet it: a new practice requires
@@ -94,22 +94,7 @@ let recoveryCodes: string[] = [];
 test('the owner signs up and is asked for a second factor at the first sign-in: QR code and key, a first code, ten recovery codes shown once', async () => {
   owner = await newPage();
   await owner.goto(`${baseUrl}/signup`);
-  const form = owner.getByTestId('signup-form');
-  await form.getByLabel(t('fields.practiceName'), { exact: true }).fill(practice.name);
-  await form.getByLabel(t('fields.street'), { exact: true }).fill('Meridiaanweg 4');
-  await form.getByLabel(t('fields.postalCode'), { exact: true }).fill('6811 AB');
-  await form.getByLabel(t('fields.city'), { exact: true }).fill('Arnhem');
-  await form.getByLabel(t('fields.country'), { exact: true }).selectOption('NL');
-  await form.getByLabel(t('fields.practiceKind'), { exact: true }).selectOption('general_practice');
-  await form.getByLabel(t('fields.fullName'), { exact: true }).fill(practice.owner.name);
-  await form.getByLabel(t('fields.email'), { exact: true }).fill(practice.owner.email);
-  await form.getByLabel(t('fields.phone'), { exact: true }).fill('+31 26 123 4567');
-  await form.getByLabel(t('fields.profession'), { exact: true }).fill('General practitioner');
-  await form.getByLabel(t('fields.password'), { exact: true }).fill(practice.owner.password);
-  await form.getByRole('checkbox').nth(0).check();
-  await form.getByRole('checkbox').nth(1).check();
-  await form.getByRole('button', { name: t('signup.submit') }).click();
-  await owner.getByTestId('signup-done').waitFor();
+  await submitSignUp(owner, t, { ...practice, street: 'Meridiaanweg 4', postalCode: '6811 AB', city: 'Arnhem', country: 'NL', kind: 'general_practice', phone: '+31 26 123 4567', profession: 'General practitioner' });
   await owner.goto(await linkFromOutbox(practice.owner.email, '/verify-email#token='));
   await owner.getByTestId('verify-success').waitFor();
 

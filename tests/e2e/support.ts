@@ -57,6 +57,39 @@ export function messages(locale: 'en' | 'de' | 'nl'): (key: string, params?: Rec
   };
 }
 
+/** What the sign-up form asks for. */
+export interface NewPractice {
+  name: string;
+  street: string;
+  postalCode: string;
+  city: string;
+  country: 'NL' | 'DE' | 'AT';
+  kind: 'psychotherapy' | 'general_practice' | 'physiotherapy';
+  owner: { name: string; email: string; password: string };
+  phone: string;
+  profession: string;
+}
+
+/** Fills in the sign-up form on the page (already at /signup), accepts terms and DPA, sends it. */
+export async function submitSignUp(page: Page, t: (key: string) => string, practice: NewPractice): Promise<void> {
+  const form = page.getByTestId('signup-form');
+  await form.getByLabel(t('fields.practiceName'), { exact: true }).fill(practice.name);
+  await form.getByLabel(t('fields.street'), { exact: true }).fill(practice.street);
+  await form.getByLabel(t('fields.postalCode'), { exact: true }).fill(practice.postalCode);
+  await form.getByLabel(t('fields.city'), { exact: true }).fill(practice.city);
+  await form.getByLabel(t('fields.country'), { exact: true }).selectOption(practice.country);
+  await form.getByLabel(t('fields.practiceKind'), { exact: true }).selectOption(practice.kind);
+  await form.getByLabel(t('fields.fullName'), { exact: true }).fill(practice.owner.name);
+  await form.getByLabel(t('fields.email'), { exact: true }).fill(practice.owner.email);
+  await form.getByLabel(t('fields.phone'), { exact: true }).fill(practice.phone);
+  await form.getByLabel(t('fields.profession'), { exact: true }).fill(practice.profession);
+  await form.getByLabel(t('fields.password'), { exact: true }).fill(practice.owner.password);
+  await form.getByRole('checkbox').nth(0).check();
+  await form.getByRole('checkbox').nth(1).check();
+  await form.getByRole('button', { name: t('signup.submit') }).click();
+  await page.getByTestId('signup-done').waitFor();
+}
+
 // ---------- the authenticator app on the phone, as the specs use it ----------
 // Practices require a second factor by default, so every spec's people set up an app at their
 // first sign-in and answer with its codes afterwards.

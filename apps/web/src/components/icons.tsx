@@ -160,3 +160,13 @@ export const ShieldCheckIcon = (p: IconProps) => (
     <path d="M9 12l2 2 4-4" />
   </Icon>
 );
+
+/** A passkey: a person with a key beside them (the common passkey glyph). */
+export const PasskeyIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <circle cx="9" cy="7" r="4" />
+    <path d="M2 21v-1a6 6 0 0 1 10.5-4" />
+    <circle cx="18" cy="11" r="2.5" />
+    <path d="M18 13.5V21l1.5-1.5L18 18l1.5-1.5L18 15" />
+  </Icon>
+);

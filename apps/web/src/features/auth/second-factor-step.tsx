@@ -3,13 +3,13 @@ import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SecondFactorMethod } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
-import { KeyIcon, MailIcon, PhoneIcon } from '../../components/icons';
+import { KeyIcon, MailIcon, PasskeyIcon, PhoneIcon } from '../../components/icons';
 import { api, isApiError } from '../../lib/api';
 import type { LoginResponseBody } from '../../lib/types';
 import { RecoveryCodeField, TotpCodeField } from '../security/code-fields';
 import { isRecoveryCodeShape, isTotpCode, totpDigits } from '../security/codes';
 import { answerWithPasskey } from '../security/passkey-api';
-import { PasskeyErrorAlert, PasskeyIcon } from '../security/passkey-ui';
+import { PasskeyErrorAlert } from '../security/passkey-ui';
 import { SentCodeAnswer } from '../security/sent-code';
 
 type SignedIn = Extract<LoginResponseBody, { status: 'authenticated' | 'choose_organisation' | 'confirmation_required' }>;

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router';
 import type { Me } from '@haven/contracts';
 import { useQuery } from '@tanstack/react-query';
-import { LogoutIcon, MailIcon, PhoneIcon, ShieldCheckIcon } from '../../components/icons';
+import { LogoutIcon, MailIcon, PasskeyIcon, PhoneIcon, ShieldCheckIcon } from '../../components/icons';
 import { useDocumentTitle } from '../../components/page-header';
 import { PublicLayout } from '../../components/public-layout';
 import { api } from '../../lib/api';
@@ -13,7 +13,6 @@ import { CodeFactorSetup } from './code-factor-setup';
 import { fetchSecuritySummary, securitySummaryKey } from './codes';
 import { passkeysSupported } from './passkey-api';
 import { PasskeySetup } from './passkey-setup';
-import { PasskeyIcon } from './passkey-ui';
 import { TotpSetupWizard } from './totp-setup-wizard';
 
 type FactorChoice = 'passkey' | 'totp' | 'sms' | 'email_code';

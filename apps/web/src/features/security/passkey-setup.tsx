@@ -3,12 +3,12 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PasskeyName, type Me, type PasskeyCreationOptions } from '@haven/contracts';
-import { CheckIcon, InfoIcon } from '../../components/icons';
+import { CheckIcon, InfoIcon, PasskeyIcon } from '../../components/icons';
 import { api } from '../../lib/api';
 import type { PasskeyItem, RegisterPasskeyResponseBody } from '../../lib/types';
 import { securitySummaryKey } from './codes';
 import { createCredential, passkeysKey, passkeysSupported } from './passkey-api';
-import { PasskeyErrorAlert, PasskeyIcon } from './passkey-ui';
+import { PasskeyErrorAlert } from './passkey-ui';
 import { RecoveryCodesPanel } from './recovery-codes-panel';
 import { isStepUpCancelled, useStepUp } from './step-up';
 

@@ -1,35 +1,9 @@
 import { Alert, Text } from '@mantine/core';
-import type { SVGProps } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../../components/error-alert';
 import { InfoIcon } from '../../components/icons';
 import { isApiError } from '../../lib/api';
 import { PasskeyBrowserError } from './passkey-api';
-
-/** A passkey: a person with a key beside them (the common passkey glyph, drawn here; decorative). */
-export function PasskeyIcon({ size = 18, ...rest }: SVGProps<SVGSVGElement> & { size?: number }) {
-  return (
-    <svg
-      xmlns="http://www.w3.org/2000/svg"
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth={1.8}
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-      {...rest}
-    >
-      <circle cx="9" cy="7" r="4" />
-      <path d="M2 21v-1a6 6 0 0 1 10.5-4" />
-      <circle cx="18" cy="11" r="2.5" />
-      <path d="M18 13.5V21l1.5-1.5L18 18l1.5-1.5L18 15" />
-    </svg>
-  );
-}
 
 /**
  * What went wrong with a passkey, in plain words: the browser's side (cancelled, no passkey on

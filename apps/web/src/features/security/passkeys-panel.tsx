@@ -1,4 +1,5 @@
 import { Badge, Button, Card, Group, Modal, Skeleton, Stack, Text, TextInput, ThemeIcon, Title, Tooltip } from '@mantine/core';
+import { PasskeyIcon } from '../../components/icons';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
@@ -11,7 +12,6 @@ import type { PasskeyItem, PasskeyListBody, SecuritySummaryBody } from '../../li
 import { securitySummaryKey } from './codes';
 import { passkeysKey } from './passkey-api';
 import { PasskeySetup } from './passkey-setup';
-import { PasskeyIcon } from './passkey-ui';
 import { isStepUpCancelled, useStepUp } from './step-up';
 
 /**

@@ -1,4 +1,5 @@
 import { Anchor, Button, Group, Loader, Modal, Stack, Text } from '@mantine/core';
+import { PasskeyIcon } from '../../components/icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -10,7 +11,7 @@ import { useSession } from '../../session/session-provider';
 import { RecoveryCodeField, TotpCodeField } from './code-fields';
 import { fetchSecuritySummary, isRecoveryCodeShape, isTotpCode, securitySummaryKey, totpDigits } from './codes';
 import { answerWithPasskey } from './passkey-api';
-import { PasskeyErrorAlert, PasskeyIcon } from './passkey-ui';
+import { PasskeyErrorAlert } from './passkey-ui';
 import { SentCodeAnswer } from './sent-code';
 
 /**
