@@ -1,5 +1,5 @@
 import diagnostics from 'node:diagnostics_channel';
-import { defaultSecurityPolicy, type ErrorCode, type StaffRole } from '@haven/contracts';
+import { builtInRoles, defaultSecurityPolicy, type ErrorCode, type StaffRole } from '@haven/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needsStepUp, type Access } from '../src/core/http/access.ts';
@@ -70,9 +70,12 @@ function expectedOutcome(access: Access, who: PrincipalName, crossTenant: ErrorC
   if (access.level === 'second_factor') return { kind: 'refused', status: 409, code: 'SECOND_FACTOR_NOT_PENDING', audited: false };
   // Continuing a held sign-in: only a session held for confirmation; a signed-in one is not.
   if (access.level === 'held') return { kind: 'refused', status: 409, code: 'SIGN_IN_NOT_HELD', audited: false };
+  // What each principal's role holds comes from the catalogue in packages/contracts, the same
+  // table the roles page shows — not from the server's guard, so a guard bug cannot hide here.
   const role: StaffRole = who === 'otherOwner' ? 'owner' : who;
-  if (access.level === 'member' && access.roles && !access.roles.includes(role)) return { kind: 'refused', status: 403, code: 'FORBIDDEN', audited: true };
-  // Another practice's owner is let through by role, and must then find nothing of practice A.
+  const held = builtInRoles[role];
+  if (access.level === 'member' && access.permissions?.some((permission) => !held.includes(permission))) return { kind: 'refused', status: 403, code: 'FORBIDDEN', audited: true };
+  // Another practice's owner is let through by permission, and must then find nothing of practice A.
   if (who === 'otherOwner' && crossTenant) return { kind: 'hidden', code: crossTenant };
   return { kind: 'allowed' };
 }
@@ -464,25 +467,25 @@ describe('the route table', () => {
     const policy = Object.fromEntries(
       apiRoutes.map((route) => {
         const declared = route.access;
-        const base = declared?.level === 'member' && declared.roles ? `roles: ${declared.roles.join(', ')}` : declared?.level;
+        const base = declared?.level === 'member' && declared.permissions ? `can: ${declared.permissions.join(', ')}` : declared?.level;
         const flags = [declared?.level === 'account' && declared.duringEnrolment ? 'during enrolment' : '', needsStepUp(declared!) ? 'step-up' : ''].filter(Boolean);
         return [label(route), flags.length ? `${base} (${flags.join(', ')})` : base];
       }),
     );
     expect(policy).toMatchInlineSnapshot(`
       {
-        "DELETE /api/v1/invitations/:id": "roles: owner, admin",
+        "DELETE /api/v1/invitations/:id": "can: staff:manage",
         "DELETE /api/v1/me/devices/:id/trust": "account",
         "DELETE /api/v1/me/email-code": "account (step-up)",
         "DELETE /api/v1/me/passkeys/:id": "account (step-up)",
         "DELETE /api/v1/me/phone": "account (step-up)",
         "DELETE /api/v1/me/totp": "account (step-up)",
-        "DELETE /api/v1/organisation/files/:id": "roles: owner, admin",
+        "DELETE /api/v1/organisation/files/:id": "can: files:manage",
         "DELETE /api/v1/sessions/:id": "account",
-        "GET /api/v1/audit-events": "roles: owner, admin (step-up)",
+        "GET /api/v1/audit-events": "can: audit:read (step-up)",
         "GET /api/v1/auth/second-factor": "second_factor",
         "GET /api/v1/auth/session": "public",
-        "GET /api/v1/invitations": "roles: owner, admin",
+        "GET /api/v1/invitations": "can: staff:manage",
         "GET /api/v1/me": "account (during enrolment)",
         "GET /api/v1/me/devices": "account",
         "GET /api/v1/me/passkeys": "account (during enrolment)",
@@ -490,14 +493,14 @@ describe('the route table', () => {
         "GET /api/v1/organisation": "member",
         "GET /api/v1/organisation/files": "member",
         "GET /api/v1/organisation/files/:id/content": "member",
-        "GET /api/v1/organisation/security-policy": "roles: owner, admin",
+        "GET /api/v1/organisation/security-policy": "can: policy:manage",
         "GET /api/v1/password-policy": "public",
         "GET /api/v1/sessions": "account",
-        "GET /api/v1/staff": "roles: owner, admin",
+        "GET /api/v1/staff": "can: staff:manage",
         "PATCH /api/v1/me": "account",
         "PATCH /api/v1/me/passkeys/:id": "account (step-up)",
-        "PATCH /api/v1/organisation": "roles: owner, admin",
-        "PATCH /api/v1/staff/:id": "roles: owner, admin",
+        "PATCH /api/v1/organisation": "can: organisation:manage",
+        "PATCH /api/v1/staff/:id": "can: staff:manage",
         "POST /api/v1/auth/confirm-sign-in": "public",
         "POST /api/v1/auth/confirm-sign-in/continue": "held",
         "POST /api/v1/auth/heartbeat": "account",
@@ -520,7 +523,7 @@ describe('the route table', () => {
         "POST /api/v1/auth/step-up/send": "account",
         "POST /api/v1/auth/unlock": "locked",
         "POST /api/v1/auth/verify-email": "public",
-        "POST /api/v1/invitations": "roles: owner, admin",
+        "POST /api/v1/invitations": "can: staff:manage",
         "POST /api/v1/invitations/accept": "public",
         "POST /api/v1/invitations/preview": "public",
         "POST /api/v1/me/devices/end-trust": "account",
@@ -535,14 +538,14 @@ describe('the route table', () => {
         "POST /api/v1/me/recovery-codes": "account (step-up)",
         "POST /api/v1/me/totp/confirm": "account (during enrolment, step-up)",
         "POST /api/v1/me/totp/setup": "account (during enrolment, step-up)",
-        "POST /api/v1/organisation/files": "roles: owner, admin",
+        "POST /api/v1/organisation/files": "can: files:manage",
         "POST /api/v1/sessions/end-others": "account",
         "POST /api/v1/signup": "public",
-        "POST /api/v1/staff/:id/deactivate": "roles: owner, admin",
-        "POST /api/v1/staff/:id/end-sessions": "roles: owner, admin",
-        "POST /api/v1/staff/:id/reactivate": "roles: owner, admin",
-        "POST /api/v1/staff/:id/reset-second-factor": "roles: owner, admin (step-up)",
-        "PUT /api/v1/organisation/security-policy": "roles: owner, admin (step-up)",
+        "POST /api/v1/staff/:id/deactivate": "can: staff:manage",
+        "POST /api/v1/staff/:id/end-sessions": "can: staff:manage",
+        "POST /api/v1/staff/:id/reactivate": "can: staff:manage",
+        "POST /api/v1/staff/:id/reset-second-factor": "can: staff:manage (step-up)",
+        "PUT /api/v1/organisation/security-policy": "can: policy:manage (step-up)",
       }
     `);
   });

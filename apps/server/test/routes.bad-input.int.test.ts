@@ -1,5 +1,5 @@
 import diagnostics from 'node:diagnostics_channel';
-import { errorCatalogue, type ErrorCode } from '@haven/contracts';
+import { builtInRoles, errorCatalogue, type ErrorCode } from '@haven/contracts';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -171,7 +171,7 @@ describe('the route list', () => {
     for (const route of apiRoutes) {
       const access = route.access;
       expect(access, `${label(route)} declares no access`).toBeDefined();
-      if (access?.level === 'member' && access.roles) expect(access.roles, label(route)).toContain('owner');
+      for (const permission of access?.level === 'member' ? (access.permissions ?? []) : []) expect(builtInRoles.owner, label(route)).toContain(permission);
     }
   });
 

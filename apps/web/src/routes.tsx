@@ -1,6 +1,6 @@
 import { Route, Routes } from 'react-router';
 import { AppLayout } from './components/app-layout';
-import { AnonymousOnly, RequireAuth, RequireManager } from './components/route-guards';
+import { AnonymousOnly, RequireAuth, RequirePermission } from './components/route-guards';
 import { AuditPage } from './features/audit/audit-page';
 import { ConfirmEmailPage } from './features/auth/confirm-email-page';
 import { ForgotPasswordPage } from './features/auth/forgot-password-page';
@@ -42,11 +42,11 @@ export function AppRoutes() {
         <Route path="sessions" element={<SessionsPage />} />
         <Route path="security" element={<MySecurityPage />} />
         <Route path="security/setup" element={<TotpSetupPage />} />
-        <Route path="staff" element={<RequireManager><StaffPage /></RequireManager>} />
-        <Route path="organisation/security" element={<RequireManager><SecurityPolicyPage /></RequireManager>} />
-        <Route path="organisation/details" element={<RequireManager><OrganisationDetailsPage /></RequireManager>} />
+        <Route path="staff" element={<RequirePermission permission="staff:manage"><StaffPage /></RequirePermission>} />
+        <Route path="organisation/security" element={<RequirePermission permission="policy:manage"><SecurityPolicyPage /></RequirePermission>} />
+        <Route path="organisation/details" element={<RequirePermission permission="organisation:manage"><OrganisationDetailsPage /></RequirePermission>} />
         <Route path="organisation/files" element={<FilesPage />} />
-        <Route path="audit" element={<RequireManager><AuditPage /></RequireManager>} />
+        <Route path="audit" element={<RequirePermission permission="audit:read"><AuditPage /></RequirePermission>} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HeldSignIn } from './devices.ts';
 import { Country, Locale, PracticeKind, StaffRole } from './roles.ts';
+import { PermissionName } from './permissions.ts';
 import { PasswordPolicy, SecurityPolicy, passwordMaxLength } from './policy.ts';
 
 /*
@@ -85,7 +86,8 @@ export const Me = z.object({
     profession: z.string().nullable(),
     locale: Locale,
   }),
-  organisation: z.object({ id: Uuid, name: z.string(), role: StaffRole }).nullable(),
+  /** `permissions`: what the role allows here (the web shows pages by these; the server enforces them). */
+  organisation: z.object({ id: Uuid, name: z.string(), role: StaffRole, permissions: z.array(PermissionName) }).nullable(),
   organisations: z.array(OrganisationChoice),
   session: SessionInfo,
   passwordPolicy: PasswordPolicy,

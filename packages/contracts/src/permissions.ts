@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { StaffRole } from './roles.ts';
 
 /**
@@ -26,6 +27,8 @@ export const permissions = [
   'breakglass:use',
 ] as const;
 export type Permission = (typeof permissions)[number];
+/** A catalogue permission in a request or response body. */
+export const PermissionName = z.enum(permissions);
 
 /**
  * Permissions that reach only patients whose care team the person is in (or for whom they hold

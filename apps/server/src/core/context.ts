@@ -1,4 +1,4 @@
-import type { StaffRole } from '@haven/contracts';
+import type { Permission, StaffRole } from '@haven/contracts';
 import type { AuditMeta } from './audit/record.ts';
 import type { AuditSealer } from './audit/sealer.ts';
 import type { AuditSigner } from './audit/signing-key.ts';
@@ -49,6 +49,8 @@ export interface Principal {
   readonly orgId: string | null;
   readonly role: StaffRole | null;
   readonly membershipId: string | null;
+  /** What the member's role allows in `orgId` (empty without a membership); read fresh each request. */
+  readonly permissions: ReadonlySet<Permission>;
   readonly idleTimeoutSeconds: number;
   readonly absoluteExpiresAt: Date;
   readonly lastActiveAt: Date;
@@ -96,6 +98,9 @@ export function memberOf(ctx: RequestContext): Principal & { orgId: string; role
   }
   return principal as Principal & { orgId: string; role: StaffRole; membershipId: string };
 }
+
+/** Whether the principal's role in the chosen organisation holds `permission`. */
+export const holds = (principal: Principal | null, permission: Permission): boolean => principal?.permissions.has(permission) ?? false;
 
 export function signedIn(ctx: RequestContext): Principal {
   if (!ctx.principal) throw new Error('signedIn() used on a public route');

@@ -4,22 +4,10 @@ import { useDisclosure } from '@mantine/hooks';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation } from 'react-router';
-import { isManagingRole } from '@haven/contracts';
 import { useDescribeError } from '../lib/errors';
-import { useMe, useSession } from '../session/session-provider';
-import {
-  AuditIcon,
-  BuildingIcon,
-  DevicesIcon,
-  HavenMark,
-  HomeIcon,
-  LockIcon,
-  LogoutIcon,
-  ShieldCheckIcon,
-  ShieldIcon,
-  UserIcon,
-  UsersIcon,
-} from './icons';
+import { holds, useMe, useSession } from '../session/session-provider';
+import { organisationPages } from './organisation-pages';
+import { DevicesIcon, HavenMark, HomeIcon, LockIcon, LogoutIcon, ShieldCheckIcon, UserIcon } from './icons';
 import { FolderIcon } from '../features/organisation/files-icons';
 import { LanguageSwitcher } from './language-switcher';
 
@@ -29,14 +17,13 @@ interface NavItem {
   icon: ReactNode;
 }
 
-/** The signed-in frame: organisation and user up top, sign-out always in reach, navigation by role. */
+/** The signed-in frame: organisation and user up top, sign-out always in reach, navigation by permission. */
 export function AppLayout() {
   const { t } = useTranslation();
   const me = useMe();
   const { logout } = useSession();
   const location = useLocation();
   const [opened, { toggle, close }] = useDisclosure(false);
-  const managing = isManagingRole(me.organisation.role);
 
   // After navigating, move focus to the new page so keyboard and screen-reader users start there.
   const firstPath = useRef(location.pathname);
@@ -52,17 +39,10 @@ export function AppLayout() {
     { to: '/security', label: t('nav.mySecurity'), icon: <ShieldCheckIcon /> },
     { to: '/sessions', label: t('nav.sessions'), icon: <DevicesIcon /> },
   ];
-  // Practice files are for everyone; the rest of the organisation is for owners and admins.
+  // Practice files are for everyone; the rest of the organisation shows by what the role allows.
   const organisation: NavItem[] = [
     { to: '/organisation/files', label: t('nav.files'), icon: <FolderIcon /> },
-    ...(managing
-      ? [
-          { to: '/staff', label: t('nav.staff'), icon: <UsersIcon /> },
-          { to: '/organisation/security', label: t('nav.security'), icon: <ShieldIcon /> },
-          { to: '/audit', label: t('nav.audit'), icon: <AuditIcon /> },
-          { to: '/organisation/details', label: t('nav.details'), icon: <BuildingIcon /> },
-        ]
-      : []),
+    ...organisationPages.filter((page) => holds(me, page.permission)).map((page) => ({ to: page.to, label: t(page.navKey), icon: page.icon })),
   ];
 
   const renderItem = (item: NavItem) => {

@@ -2,10 +2,10 @@ import { Alert, Center, Paper, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useLocation } from 'react-router';
-import { isManagingRole } from '@haven/contracts';
+import type { Permission } from '@haven/contracts';
 import { OrganisationChoicePage } from '../features/auth/organisation-choice-page';
 import { EnrolmentPage } from '../features/security/enrolment-page';
-import { useSession } from '../session/session-provider';
+import { holds, useSession } from '../session/session-provider';
 import { ShieldIcon } from './icons';
 import { LoadingScreen } from './loading-screen';
 
@@ -37,11 +37,11 @@ export function RequireAuth({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-/** Owner/admin pages; the server enforces the same, this only avoids showing a dead end. */
-export function RequireManager({ children }: { children: ReactNode }) {
+/** Pages for roles holding `permission`; the server enforces the same, this only avoids a dead end. */
+export function RequirePermission({ permission, children }: { permission: Permission; children: ReactNode }) {
   const { t } = useTranslation();
   const { me } = useSession();
-  if (me?.organisation && isManagingRole(me.organisation.role)) return <>{children}</>;
+  if (holds(me, permission)) return <>{children}</>;
   return (
     <Center py="xl">
       <Paper withBorder p="xl" maw={480}>

@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
-import type { Me } from '@haven/contracts';
+import type { Me, Permission } from '@haven/contracts';
 import { ApiError, api, isApiError, onApiError } from '../lib/api';
 import type { SessionStateBody } from '../lib/types';
 import { SessionActivity, type ServerSessionState } from './session-activity';
@@ -67,6 +67,14 @@ export function useSession(): SessionContextValue {
 }
 
 /** The signed-in user with an organisation; only for pages behind RequireAuth. */
+/**
+ * Whether the signed-in member's role allows `permission` in the chosen practice. Pages use it to
+ * show only what leads somewhere; the server decides on its own, for every request.
+ */
+export function holds(me: Me | null, permission: Permission): boolean {
+  return me?.organisation?.permissions.includes(permission) ?? false;
+}
+
 export function useMe(): Me & { organisation: NonNullable<Me['organisation']> } {
   const { me } = useSession();
   if (!me?.organisation) throw new Error('useMe without a signed-in member');

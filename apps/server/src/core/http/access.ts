@@ -1,4 +1,4 @@
-import type { StaffRole } from '@haven/contracts';
+import type { Permission } from '@haven/contracts';
 
 /**
  * What a route needs, declared on the route (`config: { access }`) and enforced in one place
@@ -9,8 +9,10 @@ import type { StaffRole } from '@haven/contracts';
  *  - held:     a suspicious sign-in waiting for its confirmation link (features/devices).
  *  - account:  an active, fully signed-in session; an organisation need not be chosen.
  *              `duringEnrolment`: also while the account must first set up a second factor.
- *  - member:   an active session with an organisation and an active membership in it.
- *  - roles:    member with one of these roles.
+ *  - member:   an active session with an organisation and an active staff membership in it;
+ *              `permissions`: the member's role holds every one of these (packages/contracts
+ *              permissions.ts). Which *patients* a permission reaches is decided afterwards, by
+ *              the patient policy (core/authz), never here.
  *  `stepUp` (account, member): the person proved themselves with their strongest factor in the
  *  last five minutes (security settings, factors, exports, the audit trail).
  */
@@ -28,7 +30,7 @@ export type Access =
   | { level: 'second_factor' }
   | { level: 'held' }
   | { level: 'account'; duringEnrolment?: boolean; stepUp?: boolean }
-  | { level: 'member'; roles?: readonly StaffRole[]; stepUp?: boolean };
+  | { level: 'member'; permissions?: readonly Permission[]; stepUp?: boolean };
 
 export const access = {
   public: { level: 'public' },
@@ -39,7 +41,8 @@ export const access = {
   /** Account routes that setting up a first second factor needs. */
   enrolment: { level: 'account', duringEnrolment: true },
   member: { level: 'member' },
-  roles: (...roles: StaffRole[]): Extract<Access, { level: 'member' }> => ({ level: 'member', roles }),
+  /** A member whose role holds all of these permissions. */
+  can: (...permissions: Permission[]): Extract<Access, { level: 'member' }> => ({ level: 'member', permissions }),
   /** The same access, plus a recent re-authentication. */
   stepUp: (base: Extract<Access, { level: 'account' | 'member' }>): Access => ({ ...base, stepUp: true }),
 } as const;

@@ -1,6 +1,7 @@
 import type { Me } from '@haven/contracts';
 import type { Services } from '../../core/context.ts';
 import type { SessionPending } from '../../core/db/schema.ts';
+import { permissionsOfRole } from '../../core/authz/role-permissions.ts';
 import { strictestPolicy } from './password-policy.ts';
 import { activeMembershipsOfAccount, findAccountById, type AccountRow, type MembershipWithOrganisation } from './repository.ts';
 
@@ -38,7 +39,7 @@ export async function loadMe(
       profession: account.profession,
       locale: account.locale,
     },
-    organisation: current ? { id: current.orgId, name: current.orgName, role: current.role } : null,
+    organisation: current ? { id: current.orgId, name: current.orgName, role: current.role, permissions: [...permissionsOfRole(current.role)] } : null,
     organisations: memberships.map((m) => ({ id: m.orgId, name: m.orgName, role: m.role })),
     session: {
       id: input.session.id,

@@ -6,5 +6,5 @@ import { readAuditTrail } from './service.ts';
 
 export function auditRoutes(app: FastifyInstance): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.get('/audit-events', { schema: { tags: ['audit'], summary: "The organisation's audit trail (reading it is recorded)", querystring: AuditQuery, response: { 200: AuditPage } }, config: { access: access.stepUp(access.roles('owner', 'admin')) } }, async (request) => readAuditTrail(request.ctx, request.query));
+  r.get('/audit-events', { schema: { tags: ['audit'], summary: "The organisation's audit trail (reading it is recorded)", querystring: AuditQuery, response: { 200: AuditPage } }, config: { access: access.stepUp(access.can('audit:read')) } }, async (request) => readAuditTrail(request.ctx, request.query));
 }

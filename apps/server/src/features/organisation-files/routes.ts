@@ -9,7 +9,7 @@ import { acceptUploads, singleUpload } from '../../core/http/uploads.ts';
 import { deleteFile, downloadFile, listFiles, uploadFile } from './service.ts';
 
 const tags = ['organisation'];
-const managers = access.roles('owner', 'admin');
+const managers = access.can('files:manage');
 const byId = z.strictObject({ id: Uuid });
 
 /** The practice's own files: every member reads them, owners and admins add and remove them. */

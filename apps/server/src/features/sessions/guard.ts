@@ -1,6 +1,7 @@
 import { stepUpWindowSeconds, type StaffRole } from '@haven/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appendAudit } from '../../core/audit/record.ts';
+import { noPermissions, permissionsOfRole } from '../../core/authz/role-permissions.ts';
 import { auditMeta, type Principal, type RequestContext, type Services } from '../../core/context.ts';
 import { unsafeEnterTenant } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
@@ -53,7 +54,7 @@ export async function readSession(services: Services, token: string | null, now:
 /**
  * The one place that decides who a request is and whether it may reach its route:
  * session (cookie) → lock state → CSRF for writes → organisation membership (looked up fresh,
- * so a role change or deactivation applies at once) → role. Denials inside an organisation are
+ * so a role change or deactivation applies at once) → the permissions the route names. Denials inside an organisation are
  * audited. Runs in onRequest, before any body is parsed.
  */
 export function registerAccessGuard(app: FastifyInstance, services: Services): void {
@@ -115,7 +116,7 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
         ...baseCtx,
         sessionState: session.state,
         sessionToken: session.token,
-        principal: { ...principalBase, orgId: row.orgId, role: membership.role as StaffRole, membershipId: membership.id },
+        principal: { ...principalBase, orgId: row.orgId, role: membership.role as StaffRole, membershipId: membership.id, permissions: permissionsOfRole(membership.role) },
       };
       request.ctx = deniedCtx;
       await services.db.tenant(row.orgId, (tx) =>
@@ -130,7 +131,7 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
       throw new AppError('IP_NOT_ALLOWED', { internal: 'address outside the practice allowlist' });
     }
     if (session.state === 'locked') {
-      request.ctx = { ...baseCtx, sessionState: 'locked', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null } };
+      request.ctx = { ...baseCtx, sessionState: 'locked', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null, permissions: noPermissions } };
       if (routeAccess.level === 'public' || routeAccess.level === 'locked') return;
       // A held sign-in waiting for its e-mail link may sit idle past the practice's limit; it can
       // do nothing but continue (or learn that its link expired), so the lock does not apply.
@@ -141,13 +142,13 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
     // A session that still owes a sign-in step reaches only the routes of that step.
     if (routeAccess.level === 'second_factor') {
       if (row.pending !== 'second_factor') throw new AppError('SECOND_FACTOR_NOT_PENDING');
-      request.ctx = { ...baseCtx, sessionState: 'active', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null } };
+      request.ctx = { ...baseCtx, sessionState: 'active', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null, permissions: noPermissions } };
       return;
     }
     // A held sign-in (features/devices) can only wait for its confirmation and then continue.
     if (routeAccess.level === 'held') {
       if (row.pending !== 'confirmation' && row.pending !== 'confirmed') throw new AppError('SIGN_IN_NOT_HELD');
-      request.ctx = { ...baseCtx, sessionState: 'active', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null } };
+      request.ctx = { ...baseCtx, sessionState: 'active', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null, permissions: noPermissions } };
       return;
     }
     if ((row.pending === 'confirmation' || row.pending === 'confirmed') && routeAccess.level !== 'public') throw new AppError('SIGN_IN_CONFIRMATION_REQUIRED');
@@ -156,9 +157,9 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
       throw new AppError('ENROLMENT_REQUIRED');
     }
 
-    let principal: Principal = { ...principalBase, orgId: null, role: null, membershipId: null };
+    let principal: Principal = { ...principalBase, orgId: null, role: null, membershipId: null, permissions: noPermissions };
     if (row.orgId && session.membership) {
-      principal = { ...principal, orgId: row.orgId, role: session.membership.role as StaffRole, membershipId: session.membership.id };
+      principal = { ...principal, orgId: row.orgId, role: session.membership.role as StaffRole, membershipId: session.membership.id, permissions: permissionsOfRole(session.membership.role) };
     }
     request.ctx = { ...baseCtx, principal, sessionState: 'active', sessionToken: session.token };
 
@@ -170,7 +171,8 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
       if (!principal.orgId || !principal.role) {
         throw new AppError(row.orgId ? 'FORBIDDEN' : 'AUTH_ORGANISATION_REQUIRED', { internal: 'no active membership' });
       }
-      if (routeAccess.roles && !routeAccess.roles.includes(principal.role)) {
+      const missing = routeAccess.permissions?.filter((permission) => !principal.permissions.has(permission)) ?? [];
+      if (missing.length > 0) {
         await services.db.tenant(principal.orgId, (tx) =>
           appendAudit(tx, principal.orgId!, auditMeta(request.ctx, now), {
             action: 'access.denied',
@@ -179,7 +181,7 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
             resourceId: `${request.method} ${request.routeOptions.url ?? ''}`,
           }),
         );
-        throw new AppError('FORBIDDEN', { internal: `role ${principal.role} lacks access` });
+        throw new AppError('FORBIDDEN', { internal: `role ${principal.role} lacks ${missing.join(', ')}` });
       }
     }
     // Last, so that someone without the role hears FORBIDDEN (and is audited), not "confirm it's you".

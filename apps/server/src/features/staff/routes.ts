@@ -19,7 +19,7 @@ import { acceptInvitation, inviteStaff, listInvitations, previewInvitation, revo
 import { changeRole, endMemberSessions, listStaff, resetMemberFactors, setMemberActive } from './members-service.ts';
 
 const tags = ['staff'];
-const managers = access.roles('owner', 'admin');
+const managers = access.can('staff:manage');
 const byId = z.strictObject({ id: Uuid });
 
 export function staffRoutes(app: FastifyInstance, services: Services): void {

@@ -353,10 +353,15 @@ describe('roles', () => {
 
     expect((await org.owner.agent.patch(`/api/v1/staff/${member.membershipId}`, { role: 'admin' })).status).toBe(200);
     expect((await member.agent.get('/api/v1/staff')).status).toBe(200);
-    expect((await member.agent.get('/api/v1/me')).body.organisation.role).toBe('admin');
+    const asAdmin = (await member.agent.get('/api/v1/me')).body.organisation;
+    expect(asAdmin.role).toBe('admin');
+    // What the web shows follows these: practice management and the patient directory, no dossiers.
+    expect(asAdmin.permissions).toEqual(expect.arrayContaining(['staff:manage', 'policy:manage', 'audit:read', 'patient:read', 'careteam:manage']));
+    expect(asAdmin.permissions).not.toContain('dossier:read');
 
     expect((await org.owner.agent.patch(`/api/v1/staff/${member.membershipId}`, { role: 'assistant' })).status).toBe(200);
     expectError(await member.agent.get('/api/v1/staff'), 403, 'FORBIDDEN');
+    expect((await member.agent.get('/api/v1/me')).body.organisation.permissions).toEqual(['patient:read', 'patient:create', 'patient:update', 'patient:invite']);
     const [change] = await auditOf(org, `action=member.role_changed&resourceId=${member.membershipId}`);
     expect(change).toMatchObject({ changedFields: ['role'], reason: 'admin → assistant', actorAccountId: org.owner.accountId });
   });

@@ -2,16 +2,15 @@ import { Card, Group, SimpleGrid, Stack, Text, Textarea, ThemeIcon, Title, Unsty
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { isManagingRole } from '@haven/contracts';
-import { AuditIcon, BuildingIcon, DevicesIcon, LockIcon, ShieldIcon, UserIcon, UsersIcon } from '../../components/icons';
+import { DevicesIcon, LockIcon, UserIcon } from '../../components/icons';
+import { organisationPages } from '../../components/organisation-pages';
 import { PageHeader } from '../../components/page-header';
-import { useMe } from '../../session/session-provider';
+import { holds, useMe } from '../../session/session-provider';
 
 export function HomePage() {
   const { t } = useTranslation();
   const me = useMe();
   const [note, setNote] = useState('');
-  const managing = isManagingRole(me.organisation.role);
   const idleMinutes = Math.round(me.session.idleTimeoutSeconds / 60);
 
   return (
@@ -24,14 +23,11 @@ export function HomePage() {
         <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="md">
           <Shortcut to="/profile" icon={<UserIcon />} title={t('nav.profile')} text={t('home.cards.profile')} />
           <Shortcut to="/sessions" icon={<DevicesIcon />} title={t('nav.sessions')} text={t('home.cards.sessions')} />
-          {managing ? (
-            <>
-              <Shortcut to="/staff" icon={<UsersIcon />} title={t('nav.staff')} text={t('home.cards.staff')} />
-              <Shortcut to="/organisation/security" icon={<ShieldIcon />} title={t('nav.security')} text={t('home.cards.security')} />
-              <Shortcut to="/audit" icon={<AuditIcon />} title={t('nav.audit')} text={t('home.cards.audit')} />
-              <Shortcut to="/organisation/details" icon={<BuildingIcon />} title={t('nav.details')} text={t('home.cards.details')} />
-            </>
-          ) : null}
+          {organisationPages
+            .filter((page) => holds(me, page.permission))
+            .map((page) => (
+              <Shortcut key={page.to} to={page.to} icon={page.icon} title={t(page.navKey)} text={t(page.cardKey)} />
+            ))}
         </SimpleGrid>
 
         <Card withBorder padding="lg">

@@ -4,7 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type ComponentProps } from 'react';
 import { useTranslation } from 'react-i18next';
-import { isManagingRole, uploadAccept, type OrganisationFile, type OrganisationFileList } from '@haven/contracts';
+import { uploadAccept, type OrganisationFile, type OrganisationFileList } from '@haven/contracts';
 import type { z } from 'zod';
 import { ErrorAlert } from '../../components/error-alert';
 import { AlertIcon, LockIcon } from '../../components/icons';
@@ -12,7 +12,7 @@ import { PageHeader } from '../../components/page-header';
 import { api, apiBase, apiUpload } from '../../lib/api';
 import { useDescribeError } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
-import { useMe } from '../../session/session-provider';
+import { holds, useMe } from '../../session/session-provider';
 import { acceptedKinds, fileTypeLabel, formatBytes } from './files-format';
 import { DownloadIcon, FolderIcon, UploadIcon } from './files-icons';
 
@@ -31,7 +31,7 @@ const contentUrl = (file: FileItem) => `${apiBase}/organisation/files/${encodeUR
 export function FilesPage() {
   const { t, i18n } = useTranslation();
   const me = useMe();
-  const managing = isManagingRole(me.organisation.role);
+  const managing = holds(me, 'files:manage');
   const locale = i18n.resolvedLanguage ?? 'en';
   const files = useQuery({ queryKey: filesKey, queryFn: () => api.get<FileListBody>('/organisation/files') });
   const [target, setTarget] = useState<FileItem | null>(null);
