@@ -63,7 +63,7 @@ step('i18n', () => {
 
 step('types', () => {
   const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
-  const projects = ['packages/contracts', 'apps/server', 'apps/web'].filter((project) => existsSync(path.join(root, project, 'tsconfig.json')));
+  const projects = ['packages/contracts', 'apps/server', 'apps/web', 'bench'].filter((project) => existsSync(path.join(root, project, 'tsconfig.json')));
   const ok = projects.every((project) => run(process.execPath, [tsc, '-p', project]) === 0);
   totals[ok ? 'passed' : 'failed'] += 1;
   return ok;

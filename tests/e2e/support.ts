@@ -70,6 +70,26 @@ export interface NewPractice {
   profession: string;
 }
 
+/**
+ * A new practice, ready to work in: signs up (English), confirms the address from the outbox,
+ * signs the owner in and sets up the authenticator app. Returns the app's secret for later codes.
+ */
+export async function openNewPractice(page: Page, practice: NewPractice, shotPrefix: string): Promise<string> {
+  const t = messages('en');
+  await page.goto(`${baseUrl}/signup`);
+  await submitSignUp(page, t, practice);
+  await page.goto(await linkFromOutbox(practice.owner.email, '/verify-email#token='));
+  await page.getByTestId('verify-success').waitFor();
+  await page.goto(`${baseUrl}/login`);
+  const login = page.getByTestId('login-form');
+  await login.getByLabel(t('fields.email'), { exact: true }).fill(practice.owner.email);
+  await login.getByLabel(t('fields.password'), { exact: true }).fill(practice.owner.password);
+  await login.getByRole('button', { name: t('login.submit') }).click();
+  const secret = await enrolAppAtFirstSignIn(page, 'en', shotPrefix);
+  await page.getByTestId('organisation-name').waitFor();
+  return secret;
+}
+
 /** Fills in the sign-up form on the page (already at /signup), accepts terms and DPA, sends it. */
 export async function submitSignUp(page: Page, t: (key: string) => string, practice: NewPractice): Promise<void> {
   const form = page.getByTestId('signup-form');

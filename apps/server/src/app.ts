@@ -21,9 +21,15 @@ import { deviceRoutes } from './features/devices/routes.ts';
 import { passkeyRoutes } from './features/passkeys/routes.ts';
 import { organisationFileRoutes } from './features/organisation-files/routes.ts';
 import { organisationRoutes } from './features/organisations/routes.ts';
+import { patientRoutes } from './features/patients/routes.ts';
+import { patientAccountRoutes } from './features/patient-accounts/routes.ts';
+import { careTeamRoutes } from './features/care-teams/routes.ts';
+import { dossierRoutes } from './features/dossier/routes.ts';
+import { patientDocumentRoutes } from './features/patient-documents/routes.ts';
 import { registerAccessGuard } from './features/sessions/guard.ts';
 import { sessionRoutes } from './features/sessions/routes.ts';
 import { staffRoutes } from './features/staff/routes.ts';
+import { roleRoutes } from './features/roles/routes.ts';
 
 export const webDistDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
@@ -122,11 +128,17 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       sessionRoutes(api);
       organisationRoutes(api);
       staffRoutes(api, services);
+      roleRoutes(api);
       auditRoutes(api);
       secondFactorRoutes(api, services);
       deviceRoutes(api, services);
       passkeyRoutes(api, services);
+      patientRoutes(api);
+      patientAccountRoutes(api, services);
+      careTeamRoutes(api);
+      dossierRoutes(api);
       await organisationFileRoutes(api, services);
+      await patientDocumentRoutes(api, services);
     },
     { prefix: '/api/v1' },
   );

@@ -1,10 +1,11 @@
 import diagnostics from 'node:diagnostics_channel';
-import { builtInRoles, defaultSecurityPolicy, type ErrorCode, type StaffRole } from '@haven/contracts';
+import { builtInRoles, careTeamScoped, defaultSecurityPolicy, type ErrorCode, type StaffRole } from '@haven/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needsStepUp, type Access } from '../src/core/http/access.ts';
 import { TestAgent, type TestResponse } from './support/agent.ts';
-import { addMember, createTestOrganisation, freshTotpCode, signIn as signInWithFactors, signupBody, strongPassword, unique, type TestOrganisation, type TestPerson } from './support/fixtures.ts';
+import { addMember, createTestOrganisation, createTestPatient, freshTotpCode, patientBody, signIn as signInWithFactors, signupBody, strongPassword, unique, type TestOrganisation, type TestPerson } from './support/fixtures.ts';
+import { breakGlassGrants } from '../src/core/db/schema.ts';
 import { createHarness, type TestHarness } from './support/harness.ts';
 import { samplePdf, type UploadFile } from './support/sample-files.ts';
 import { addPasskey, testAuthenticator } from './support/software-authenticator.ts';
@@ -51,15 +52,27 @@ const isDocumentation = (url: string) => url === '/api/openapi.json' || url === 
 // Principals and the expected outcome, derived from the declared access
 // ---------------------------------------------------------------------------------------------
 
-const principals = ['owner', 'admin', 'practitioner', 'assistant', 'otherOwner', 'none'] as const;
+/*
+ * Practice A has one person per built-in role, and three practitioners around its patient P:
+ * one in P's care team (P's creator), one outside it, and one outside it holding a valid
+ * break-the-glass grant for P. Practice B has its owner.
+ */
+const principals = ['owner', 'admin', 'practitionerInTeam', 'practitionerOutside', 'practitionerWithGrant', 'assistant', 'otherOwner', 'none'] as const;
 type PrincipalName = (typeof principals)[number];
+type Person = Exclude<PrincipalName, 'none'>;
+
+const roleOf = (who: Person): StaffRole => (who === 'otherOwner' ? 'owner' : who.startsWith('practitioner') ? 'practitioner' : (who as StaffRole));
+/** Who reaches patient P's care-team-scoped data: the care team, and a valid grant. */
+const reachesPatient = (who: Person): boolean => who === 'practitionerInTeam' || who === 'practitionerWithGrant';
 
 type Expected =
   | { kind: 'allowed' }
-  | { kind: 'refused'; status: 401 | 403 | 409; code: ErrorCode; audited: boolean }
+  /** `audited`: a route-level refusal (the guard), a patient-level one (core/authz, with P's id), or none. */
+  | { kind: 'refused'; status: 401 | 403 | 409; code: ErrorCode; audited: false | 'route' | 'patient' }
   | { kind: 'hidden'; code: ErrorCode };
 
-function expectedOutcome(access: Access, who: PrincipalName, crossTenant: ErrorCode | undefined): Expected {
+function expectedOutcome(access: Access, who: PrincipalName, routeCase: Pick<RouteCase, 'crossTenant' | 'patient'> = {}): Expected {
+  const crossTenant = routeCase.crossTenant;
   if (who === 'none') {
     if (access.level === 'public') return { kind: 'allowed' };
     // An idle-lock screen whose session is gone: "your session has ended", still a 401.
@@ -72,11 +85,14 @@ function expectedOutcome(access: Access, who: PrincipalName, crossTenant: ErrorC
   if (access.level === 'held') return { kind: 'refused', status: 409, code: 'SIGN_IN_NOT_HELD', audited: false };
   // What each principal's role holds comes from the catalogue in packages/contracts, the same
   // table the roles page shows — not from the server's guard, so a guard bug cannot hide here.
-  const role: StaffRole = who === 'otherOwner' ? 'owner' : who;
-  const held = builtInRoles[role];
-  if (access.level === 'member' && access.permissions?.some((permission) => !held.includes(permission))) return { kind: 'refused', status: 403, code: 'FORBIDDEN', audited: true };
+  const held = builtInRoles[roleOf(who)];
+  if (access.level === 'member' && access.permissions?.some((permission) => !held.includes(permission))) return { kind: 'refused', status: 403, code: 'FORBIDDEN', audited: 'route' };
   // Another practice's owner is let through by permission, and must then find nothing of practice A.
   if (who === 'otherOwner' && crossTenant) return { kind: 'hidden', code: crossTenant };
+  // The care-team rule: a route on patient P that needs a care-team-scoped permission reaches P
+  // only through the care team or a grant — no role bypasses it, the owner's included.
+  const scoped = access.level === 'member' && (access.permissions ?? []).some((permission) => careTeamScoped.has(permission));
+  if (routeCase.patient && scoped && !reachesPatient(who)) return { kind: 'refused', status: 403, code: 'CARE_TEAM_REQUIRED', audited: 'patient' };
   return { kind: 'allowed' };
 }
 
@@ -87,16 +103,36 @@ function expectedOutcome(access: Access, who: PrincipalName, crossTenant: ErrorC
 interface Scene {
   a: TestOrganisation;
   b: TestOrganisation;
-  people: Record<Exclude<PrincipalName, 'none'>, TestPerson>;
+  people: Record<Person, TestPerson>;
+  /** Practice A's patient P, created by `practitionerInTeam` (who is thereby its care team). */
+  patient: { id: string };
 }
 
 async function createScene(): Promise<Scene> {
   const a = await createTestOrganisation(h);
   const b = await createTestOrganisation(h);
   const admin = await addMember(h, a, 'admin');
-  const practitioner = await addMember(h, a, 'practitioner');
+  const practitionerInTeam = await addMember(h, a, 'practitioner');
+  const practitionerOutside = await addMember(h, a, 'practitioner');
+  const practitionerWithGrant = await addMember(h, a, 'practitioner');
   const assistant = await addMember(h, a, 'assistant');
-  return { a, b, people: { owner: a.owner, admin, practitioner, assistant, otherOwner: b.owner } };
+  const patient = await createTestPatient(practitionerInTeam);
+  // A valid break-the-glass grant, written directly: the scene needs one that outlives every
+  // cell, whatever the practice's grant length (features/care-teams tests the real route).
+  const now = h.clock.now();
+  await h.db.tenant(a.orgId, (tx) =>
+    tx.insert(breakGlassGrants).values({
+      orgId: a.orgId,
+      id: crypto.randomUUID(),
+      patientId: patient.id,
+      membershipId: practitionerWithGrant.membershipId,
+      accountId: practitionerWithGrant.accountId,
+      reasonCode: 'emergency',
+      grantedAt: now,
+      expiresAt: new Date(now.getTime() + 30 * 86_400_000),
+    }),
+  );
+  return { a, b, people: { owner: a.owner, admin, practitionerInTeam, practitionerOutside, practitionerWithGrant, assistant, otherOwner: b.owner }, patient: { id: patient.id } };
 }
 
 /** A new session of its own for a person, so one cell's logout or password change spares the next. */
@@ -172,7 +208,55 @@ interface BuiltRequest {
 interface RouteCase {
   /** The route names a resource of one practice: another practice's owner gets this 404. */
   crossTenant?: ErrorCode;
+  /** The route names patient P: care-team-scoped permissions reach P only through the care team. */
+  patient?: true;
   build(cell: Cell): Promise<BuiltRequest>;
+}
+
+/** A fresh patient of practice A (with an e-mail address), invited to the portal when `invited`. */
+async function newPatientOfA(scene: Scene, invited: boolean): Promise<{ id: string; email: string; token: string | null }> {
+  const email = `patient-${unique()}@example.org`;
+  const { id } = await createTestPatient({ agent: (await signIn(scene.people.practitionerInTeam)).agent }, { contact: { email } });
+  if (!invited) return { id, email, token: null };
+  expect((await (await ownerOfA(scene)).post(`/api/v1/patients/${id}/invitation`, { locale: 'en' })).status).toBe(201);
+  return { id, email, token: h.mailer.lastToken(email, 'patient_invitation') };
+}
+
+async function newPatientInvitation(scene: Scene): Promise<{ token: string }> {
+  return { token: (await newPatientOfA(scene, true)).token! };
+}
+
+/** For invitation routes: a fresh patient per cell (invited already when `invited`); `untouched` re-reads its portal status. */
+function invitationRoute(invited: boolean, action: (patient: { id: string }) => Omit<BuiltRequest, 'untouched'>): RouteCase {
+  return {
+    crossTenant: 'PATIENT_NOT_FOUND',
+    async build({ scene }) {
+      const patient = await newPatientOfA(scene, invited);
+      const reader = (await signIn(scene.people.practitionerInTeam)).agent;
+      const before = (await reader.get(`/api/v1/patients/${patient.id}/portal`)).body;
+      return { ...action(patient), untouched: async () => expect((await reader.get(`/api/v1/patients/${patient.id}/portal`)).body).toEqual(before) };
+    },
+  };
+}
+
+/**
+ * For routes on patient P of practice A. `untouched` re-reads P through the care team and
+ * compares with what P was before the cell.
+ */
+function patientRoute(action: (patient: { id: string }, cell: Cell) => Omit<BuiltRequest, 'untouched'>): RouteCase {
+  return {
+    crossTenant: 'PATIENT_NOT_FOUND',
+    patient: true,
+    async build(cell) {
+      const reader = (await signIn(cell.scene.people.practitionerInTeam)).agent;
+      const before = await reader.get(`/api/v1/patients/${cell.scene.patient.id}`);
+      expect(before.status).toBe(200);
+      return {
+        ...action(cell.scene.patient, cell),
+        untouched: async () => expect((await reader.get(`/api/v1/patients/${cell.scene.patient.id}`)).body).toEqual(before.body),
+      };
+    },
+  };
 }
 
 /** For routes on one staff member: a fresh practitioner of practice A as the target. */
@@ -199,6 +283,24 @@ function fileRoute(action: (file: { id: string }) => Omit<BuiltRequest, 'untouch
       return {
         ...action(uploaded.body),
         untouched: async () => expect((await (await ownerOfA(scene)).get(`/api/v1/organisation/files/${uploaded.body.id}/content`)).status).toBe(200),
+      };
+    },
+  };
+}
+
+/** For routes on one custom role: a fresh role of practice A, defined by A's owner. */
+function customRoleRoute(action: (role: { id: string }) => Omit<BuiltRequest, 'untouched'>): RouteCase {
+  return {
+    crossTenant: 'ROLE_NOT_FOUND',
+    async build({ scene }) {
+      const created = await (await ownerOfA(scene)).post('/api/v1/roles', { name: `Role ${unique()}`, permissions: ['patient:read'] });
+      expect(created.status).toBe(201);
+      return {
+        ...action(created.body),
+        untouched: async () => {
+          const listed = await (await ownerOfA(scene)).get('/api/v1/roles');
+          expect(listed.body.roles).toContainEqual(expect.objectContaining({ id: created.body.id, name: created.body.name, permissions: ['patient:read'] }));
+        },
       };
     },
   };
@@ -234,6 +336,71 @@ function passkeyRoute(action: (passkeyId: string) => Omit<BuiltRequest, 'untouch
   };
 }
 
+/**
+ * For routes on one dossier entry of patient P: a fresh note written by P's care team.
+ * `untouched` proves the entry unchanged (same version, still active).
+ */
+function entryRoute(action: (ids: { patientId: string; entryId: string }, cell: Cell) => Omit<BuiltRequest, 'untouched'>): RouteCase {
+  return {
+    crossTenant: 'PATIENT_NOT_FOUND',
+    patient: true,
+    async build(cell) {
+      const writer = (await signIn(cell.scene.people.practitionerInTeam)).agent;
+      const patientId = cell.scene.patient.id;
+      const created = await writer.post(`/api/v1/patients/${patientId}/entries`, { kind: 'note', content: { text: `Matrix note ${unique()}` }, effectiveAt: '2026-11-20T10:00:00+01:00' });
+      expect(created.status).toBe(201);
+      const entryId: string = created.body.id;
+      return {
+        ...action({ patientId, entryId }, cell),
+        untouched: async () => expect((await writer.get(`/api/v1/patients/${patientId}/entries/${entryId}`)).body).toMatchObject({ currentVersion: 1, status: 'active', enteredInError: null }),
+      };
+    },
+  };
+}
+
+/**
+ * For routes on patient P's documents: with `withDocument`, a fresh document uploaded by P's care
+ * team first. `untouched` proves P's document list unchanged: nothing added, nothing shared.
+ */
+function documentRoute(withDocument: boolean, action: (ids: { patientId: string; documentId: string }, cell: Cell) => Omit<BuiltRequest, 'untouched'>): RouteCase {
+  return {
+    crossTenant: 'PATIENT_NOT_FOUND',
+    patient: true,
+    async build(cell) {
+      const reader = (await signIn(cell.scene.people.practitionerInTeam)).agent;
+      const patientId = cell.scene.patient.id;
+      let documentId = '';
+      if (withDocument) {
+        const uploaded = await reader.upload(`/api/v1/patients/${patientId}/documents`, { name: `Letter ${unique()}.pdf`, content: samplePdf('letter') });
+        expect(uploaded.status).toBe(201);
+        documentId = uploaded.body.id;
+      }
+      const before = await reader.get(`/api/v1/patients/${patientId}/documents`);
+      expect(before.status).toBe(200);
+      return { ...action({ patientId, documentId }, cell), untouched: async () => expect((await reader.get(`/api/v1/patients/${patientId}/documents`)).body).toEqual(before.body) };
+    },
+  };
+}
+
+/**
+ * For care-team routes on patient P: a new practitioner of practice A per cell (already in P's
+ * care team when `inTeam`). `untouched` re-reads P's care team: nobody added, nobody removed.
+ */
+function careTeamRoute(inTeam: boolean, action: (ids: { patientId: string; membershipId: string }) => Omit<BuiltRequest, 'untouched'>): RouteCase {
+  return {
+    crossTenant: 'PATIENT_NOT_FOUND',
+    patient: true,
+    async build({ scene }) {
+      const target = await newPractitioner(scene);
+      const teamUrl = `/api/v1/patients/${scene.patient.id}/care-team`;
+      if (inTeam) expect((await (await ownerOfA(scene)).put(`${teamUrl}/${target.membershipId}`, { roleInTeam: 'member' })).status).toBe(200);
+      const team = async () => (await (await ownerOfA(scene)).get(teamUrl)).body.members.map((member: { membershipId: string; roleInTeam: string }) => [member.membershipId, member.roleInTeam]);
+      const before = await team();
+      return { ...action({ patientId: scene.patient.id, membershipId: target.membershipId }), untouched: async () => expect(await team()).toEqual(before) };
+    },
+  };
+}
+
 const cases: Record<string, RouteCase> = {
   // ----- sign-up, login and the session -----
   'POST /api/v1/signup': { build: async () => ({ body: signupBody(), status: 202 }) },
@@ -241,7 +408,7 @@ const cases: Record<string, RouteCase> = {
   'POST /api/v1/auth/verify-email': { build: async () => ({ body: { token: unknownToken() }, status: 400, code: 'TOKEN_INVALID' }) },
   'POST /api/v1/auth/login': {
     build: async ({ scene, person }) => {
-      const who = person ?? scene.people.practitioner;
+      const who = person ?? scene.people.practitionerInTeam;
       return { body: { email: who.email, password: who.password }, status: 200 };
     },
   },
@@ -297,8 +464,8 @@ const cases: Record<string, RouteCase> = {
   'POST /api/v1/auth/passkey/options': { build: async () => ({ status: 200 }) },
   'POST /api/v1/auth/passkey': {
     build: async ({ scene, person, agent }) => {
-      // Anyone may sign in with a passkey, signed in already or not: here as themselves (or A's practitioner).
-      const holder = person ?? scene.people.practitioner;
+      // Anyone may sign in with a passkey, signed in already or not: here as themselves (or A's practitioner in the care team).
+      const holder = person ?? scene.people.practitionerInTeam;
       const key = testAuthenticator();
       const { agent: holderAgent } = await signIn(holder);
       const { id } = await addPasskey(holderAgent, key);
@@ -428,9 +595,73 @@ const cases: Record<string, RouteCase> = {
   'POST /api/v1/invitations/accept': {
     build: async ({ scene }) => ({ body: { token: (await newInvitation(scene)).token, password: strongPassword(), name: `Invitee ${unique()}` }, status: 200 }),
   },
+  // ----- custom roles -----
+  'GET /api/v1/roles': { build: async () => ({ status: 200 }) },
+  'POST /api/v1/roles': { build: async () => ({ body: { name: `Role ${unique()}`, permissions: ['patient:read'] }, status: 201 }) },
+  'PATCH /api/v1/roles/:id': customRoleRoute((role) => ({ url: `/api/v1/roles/${role.id}`, body: { name: `Renamed ${unique()}` }, status: 200 })),
+  'DELETE /api/v1/roles/:id': customRoleRoute((role) => ({ url: `/api/v1/roles/${role.id}`, status: 204 })),
   // ----- audit -----
   'GET /api/v1/audit-events': { build: async () => ({ status: 200 }) },
+  // ----- patients -----
+  'GET /api/v1/patients': { build: async () => ({ status: 200 }) },
+  'POST /api/v1/patients/search': { build: async () => ({ body: { q: `nobody${unique()}` }, status: 200 }) },
+  'POST /api/v1/patients': { build: async () => ({ body: patientBody(), status: 201 }) },
+  'GET /api/v1/patients/:id': patientRoute((patient) => ({ url: `/api/v1/patients/${patient.id}`, status: 200 })),
+  'PATCH /api/v1/patients/:id': patientRoute((patient, { who }) => ({ url: `/api/v1/patients/${patient.id}`, body: { notes: `Changed by ${who} ${unique()}` }, status: 200 })),
+  // ----- patient portal invitations -----
+  'GET /api/v1/patients/:id/portal': patientRoute((patient) => ({ url: `/api/v1/patients/${patient.id}/portal`, status: 200 })),
+  'POST /api/v1/patients/:id/invitation': invitationRoute(false, (patient) => ({ url: `/api/v1/patients/${patient.id}/invitation`, body: { locale: 'en' }, status: 201 })),
+  'DELETE /api/v1/patients/:id/invitation': invitationRoute(true, (patient) => ({ url: `/api/v1/patients/${patient.id}/invitation`, status: 204 })),
+  'POST /api/v1/patient-invitations/preview': { build: async ({ scene }) => ({ body: { token: (await newPatientInvitation(scene)).token }, status: 200 }) },
+  'POST /api/v1/patient-invitations/accept': {
+    build: async ({ scene }) => ({ body: { token: (await newPatientInvitation(scene)).token, password: strongPassword(), name: `Patient ${unique()}` }, status: 200 }),
+  },
+  // ----- dossier -----
+  'GET /api/v1/patients/:id/dossier': patientRoute((patient) => ({ url: `/api/v1/patients/${patient.id}/dossier`, status: 200 })),
+  'POST /api/v1/patients/:id/entries': patientRoute((patient, { who }) => ({ url: `/api/v1/patients/${patient.id}/entries`, body: { kind: 'note', content: { text: `Written by ${who} ${unique()}` }, effectiveAt: '2026-11-20T10:00:00+01:00' }, status: 201 })),
+  'GET /api/v1/patients/:id/entries/:entryId': entryRoute(({ patientId, entryId }) => ({ url: `/api/v1/patients/${patientId}/entries/${entryId}`, status: 200 })),
+  'GET /api/v1/patients/:id/entries/:entryId/versions': entryRoute(({ patientId, entryId }) => ({ url: `/api/v1/patients/${patientId}/entries/${entryId}/versions`, status: 200 })),
+  'PUT /api/v1/patients/:id/entries/:entryId': entryRoute(({ patientId, entryId }, { who }) => ({ url: `/api/v1/patients/${patientId}/entries/${entryId}`, body: { expectedVersion: 1, content: { text: `Revised by ${who}` }, effectiveAt: '2026-11-20T10:00:00+01:00' }, status: 200 })),
+  'POST /api/v1/patients/:id/entries/:entryId/entered-in-error': entryRoute(({ patientId, entryId }) => ({ url: `/api/v1/patients/${patientId}/entries/${entryId}/entered-in-error`, body: { reason: 'Wrong patient' }, status: 200 })),
+  // ----- patient documents -----
+  'GET /api/v1/patients/:id/documents': documentRoute(false, ({ patientId }) => ({ url: `/api/v1/patients/${patientId}/documents`, status: 200 })),
+  'POST /api/v1/patients/:id/documents': documentRoute(false, ({ patientId }) => ({ url: `/api/v1/patients/${patientId}/documents`, upload: { name: `Scan ${unique()}.pdf`, content: samplePdf('scan') }, status: 201 })),
+  'GET /api/v1/patients/:id/documents/:docId/content': documentRoute(true, ({ patientId, documentId }) => ({ url: `/api/v1/patients/${patientId}/documents/${documentId}/content`, status: 200 })),
+  'PUT /api/v1/patients/:id/documents/:docId/sharing': documentRoute(true, ({ patientId, documentId }) => ({ url: `/api/v1/patients/${patientId}/documents/${documentId}/sharing`, body: { shared: true }, status: 200 })),
+  // ----- care teams and break-the-glass (every cell has a scene of its own route) -----
+  'GET /api/v1/patients/:id/care-team': patientRoute((patient) => ({ url: `/api/v1/patients/${patient.id}/care-team`, status: 200 })),
+  'PUT /api/v1/patients/:id/care-team/:membershipId': careTeamRoute(false, ({ patientId, membershipId }) => ({ url: `/api/v1/patients/${patientId}/care-team/${membershipId}`, body: { roleInTeam: 'member' }, status: 200 })),
+  'DELETE /api/v1/patients/:id/care-team/:membershipId': careTeamRoute(true, ({ patientId, membershipId }) => ({ url: `/api/v1/patients/${patientId}/care-team/${membershipId}`, status: 204 })),
+  // Inside the care team there is nothing to break (409); a running grant is returned as it is (200).
+  'POST /api/v1/patients/:id/break-glass': patientRoute((patient, { who }) => ({
+    url: `/api/v1/patients/${patient.id}/break-glass`,
+    body: { reasonCode: 'emergency' },
+    ...(who === 'practitionerInTeam' ? { status: 409, code: 'BREAK_GLASS_NOT_NEEDED' as const } : { status: who === 'practitionerWithGrant' ? 200 : 201 }),
+  })),
+  'DELETE /api/v1/patients/:id/break-glass': {
+    crossTenant: 'PATIENT_NOT_FOUND',
+    patient: true,
+    async build(cell) {
+      const built = await patientRoute((patient) => ({ url: `/api/v1/patients/${patient.id}/break-glass`, status: 204 })).build(cell);
+      // Each allowed person of practice A ends a grant of their own (the scene's one, or one written here).
+      if (cell.person && cell.who !== 'otherOwner' && cell.who !== 'practitionerWithGrant' && builtInRoles[cell.person.role].includes('breakglass:use')) {
+        const now = h.clock.now();
+        await h.db.tenant(cell.scene.a.orgId, (tx) =>
+          tx.insert(breakGlassGrants).values({ orgId: cell.scene.a.orgId, id: crypto.randomUUID(), patientId: cell.scene.patient.id, membershipId: cell.person!.membershipId, accountId: cell.person!.accountId, reasonCode: 'emergency', grantedAt: now, expiresAt: new Date(now.getTime() + 86_400_000) }),
+        );
+      }
+      return built;
+    },
+  },
 };
+
+/** access.denied records of practice A at patient P (core/authz refusals), read by A's owner. */
+async function patientDeniedRecords(scene: Scene, actor?: string) {
+  const query = new URLSearchParams({ action: 'access.denied', patient: scene.patient.id, limit: '200', ...(actor ? { actor } : {}) });
+  const page = await (await ownerOfA(scene)).get(`/api/v1/audit-events?${query}`);
+  expect(page.status).toBe(200);
+  return page.body.events as Array<{ actorAccountId: string; actorRole: string; outcome: string; patientId: string }>;
+}
 
 /** access.denied records of practice A for one route (read by A's owner). */
 async function deniedRecords(scene: Scene, resourceId: string, actor?: string) {
@@ -481,6 +712,10 @@ describe('the route table', () => {
         "DELETE /api/v1/me/phone": "account (step-up)",
         "DELETE /api/v1/me/totp": "account (step-up)",
         "DELETE /api/v1/organisation/files/:id": "can: files:manage",
+        "DELETE /api/v1/patients/:id/break-glass": "can: breakglass:use",
+        "DELETE /api/v1/patients/:id/care-team/:membershipId": "can: careteam:manage",
+        "DELETE /api/v1/patients/:id/invitation": "can: patient:invite",
+        "DELETE /api/v1/roles/:id": "can: role:manage (step-up)",
         "DELETE /api/v1/sessions/:id": "account",
         "GET /api/v1/audit-events": "can: audit:read (step-up)",
         "GET /api/v1/auth/second-factor": "second_factor",
@@ -495,11 +730,23 @@ describe('the route table', () => {
         "GET /api/v1/organisation/files/:id/content": "member",
         "GET /api/v1/organisation/security-policy": "can: policy:manage",
         "GET /api/v1/password-policy": "public",
+        "GET /api/v1/patients": "can: patient:read",
+        "GET /api/v1/patients/:id": "can: patient:read",
+        "GET /api/v1/patients/:id/care-team": "can: patient:read",
+        "GET /api/v1/patients/:id/documents": "can: document:read",
+        "GET /api/v1/patients/:id/documents/:docId/content": "can: document:read",
+        "GET /api/v1/patients/:id/dossier": "can: dossier:read",
+        "GET /api/v1/patients/:id/entries/:entryId": "can: dossier:read",
+        "GET /api/v1/patients/:id/entries/:entryId/versions": "can: dossier:read",
+        "GET /api/v1/patients/:id/portal": "can: patient:read",
+        "GET /api/v1/roles": "member",
         "GET /api/v1/sessions": "account",
         "GET /api/v1/staff": "can: staff:manage",
         "PATCH /api/v1/me": "account",
         "PATCH /api/v1/me/passkeys/:id": "account (step-up)",
         "PATCH /api/v1/organisation": "can: organisation:manage",
+        "PATCH /api/v1/patients/:id": "can: patient:update",
+        "PATCH /api/v1/roles/:id": "can: role:manage (step-up)",
         "PATCH /api/v1/staff/:id": "can: staff:manage",
         "POST /api/v1/auth/confirm-sign-in": "public",
         "POST /api/v1/auth/confirm-sign-in/continue": "held",
@@ -539,6 +786,16 @@ describe('the route table', () => {
         "POST /api/v1/me/totp/confirm": "account (during enrolment, step-up)",
         "POST /api/v1/me/totp/setup": "account (during enrolment, step-up)",
         "POST /api/v1/organisation/files": "can: files:manage",
+        "POST /api/v1/patient-invitations/accept": "public",
+        "POST /api/v1/patient-invitations/preview": "public",
+        "POST /api/v1/patients": "can: patient:create",
+        "POST /api/v1/patients/:id/break-glass": "can: breakglass:use (step-up)",
+        "POST /api/v1/patients/:id/documents": "can: document:upload",
+        "POST /api/v1/patients/:id/entries": "can: dossier:write",
+        "POST /api/v1/patients/:id/entries/:entryId/entered-in-error": "can: dossier:write",
+        "POST /api/v1/patients/:id/invitation": "can: patient:invite",
+        "POST /api/v1/patients/search": "can: patient:read",
+        "POST /api/v1/roles": "can: role:manage (step-up)",
         "POST /api/v1/sessions/end-others": "account",
         "POST /api/v1/signup": "public",
         "POST /api/v1/staff/:id/deactivate": "can: staff:manage",
@@ -546,6 +803,9 @@ describe('the route table', () => {
         "POST /api/v1/staff/:id/reactivate": "can: staff:manage",
         "POST /api/v1/staff/:id/reset-second-factor": "can: staff:manage (step-up)",
         "PUT /api/v1/organisation/security-policy": "can: policy:manage (step-up)",
+        "PUT /api/v1/patients/:id/care-team/:membershipId": "can: careteam:manage",
+        "PUT /api/v1/patients/:id/documents/:docId/sharing": "can: document:share",
+        "PUT /api/v1/patients/:id/entries/:entryId": "can: dossier:write",
       }
     `);
   });
@@ -567,6 +827,7 @@ describe.each(apiRoutes.map((route) => [label(route), route] as const))('%s', (k
   const routeCase = cases[key];
   let scene: Scene;
   const denied: string[] = [];
+  const patientDenied: string[] = [];
 
   beforeAll(async () => {
     scene = await createScene();
@@ -576,7 +837,7 @@ describe.each(apiRoutes.map((route) => [label(route), route] as const))('%s', (k
     expect(routeCase, `no request builder for ${key}: add one to \`cases\``).toBeDefined();
     expect(route.access, `${key} declares no access`).toBeDefined();
     const access = route.access!;
-    const expected = expectedOutcome(access, who, routeCase!.crossTenant);
+    const expected = expectedOutcome(access, who, routeCase);
     const person = who === 'none' ? null : scene.people[who];
     const agent = person ? (await signIn(person)).agent : new TestAgent(h.app);
     const built = await routeCase!.build({ scene, who, person, agent });
@@ -594,11 +855,17 @@ describe.each(apiRoutes.map((route) => [label(route), route] as const))('%s', (k
         expect(response.status, shown).toBe(expected.status);
         expect(response.body.error.code, shown).toBe(expected.code);
         await built.untouched?.();
-        if (expected.audited) {
+        if (expected.audited === 'route') {
           const records = await deniedRecords(scene, `${route.method} ${route.url}`, person!.accountId);
           expect(records, shown).toHaveLength(1);
-          expect(records[0]).toMatchObject({ outcome: 'denied', resourceType: 'route', actorRole: who });
+          expect(records[0]).toMatchObject({ outcome: 'denied', resourceType: 'route', actorRole: roleOf(who as Person) });
           denied.push(person!.accountId);
+        }
+        if (expected.audited === 'patient') {
+          const records = await patientDeniedRecords(scene, person!.accountId);
+          expect(records, shown).toHaveLength(1);
+          expect(records[0]).toMatchObject({ outcome: 'denied', patientId: scene.patient.id, actorRole: roleOf(who as Person) });
+          patientDenied.push(person!.accountId);
         }
         break;
       case 'hidden':
@@ -613,6 +880,8 @@ describe.each(apiRoutes.map((route) => [label(route), route] as const))('%s', (k
   it('records exactly the refused principals as access.denied in their practice, and nothing in the other', async () => {
     const records = await deniedRecords(scene, `${route.method} ${route.url}`);
     expect(records.map((record) => record.actorAccountId).sort()).toEqual([...denied].sort());
+    const atPatient = await patientDeniedRecords(scene);
+    expect(atPatient.map((record) => record.actorAccountId).sort()).toEqual([...patientDenied].sort());
     const inB = await (await signIn(scene.b.owner)).agent.get('/api/v1/audit-events?action=access.denied');
     expect(inB.body.events).toEqual([]);
   });
@@ -626,7 +895,7 @@ describe('across practices', () => {
 
   it("never shows one practice's audit trail to another", async () => {
     // Give A a varied trail: a denial, a role change, an invitation.
-    expect((await scene.people.practitioner.agent.get('/api/v1/staff')).status).toBe(403);
+    expect((await scene.people.practitionerInTeam.agent.get('/api/v1/staff')).status).toBe(403);
     const owner = await ownerOfA(scene);
     expect((await owner.patch(`/api/v1/staff/${scene.people.assistant.membershipId}`, { role: 'practitioner' })).status).toBe(200);
     scene.people.assistant.role = 'practitioner';
@@ -642,7 +911,7 @@ describe('across practices', () => {
       'action=member.role_changed',
       'action=invitation.sent',
       `actor=${scene.a.owner.accountId}`,
-      `actor=${scene.people.practitioner.accountId}`,
+      `actor=${scene.people.practitionerInTeam.accountId}`,
       `resourceId=${scene.people.assistant.membershipId}`,
       `resourceType=membership`,
     ];

@@ -52,8 +52,8 @@ const writes = apiRoutes.filter((route) => route.method !== 'GET');
 
 const marker = () => `BADINPUT-${unique()}`;
 const randomUuid = () => crypto.randomUUID();
-/** A route URL with its `:id` filled in. */
-const urlOf = (route: DiscoveredRoute, id: string = randomUuid()) => route.url.replace(':id', id);
+/** A route URL with its `:id` filled in, and any further id (`:entryId`) with a well-formed one. */
+const urlOf = (route: DiscoveredRoute, id: string = randomUuid()) => route.url.replace(':id', id).replace(/:[A-Za-z]+Id\b/g, () => randomUuid());
 
 /**
  * Who calls a route here: the practice's owner — or, for the second step of signing in, the

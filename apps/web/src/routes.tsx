@@ -1,5 +1,7 @@
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Route, Routes } from 'react-router';
 import { AppLayout } from './components/app-layout';
+import { LoadingScreen } from './components/loading-screen';
 import { AnonymousOnly, RequireAuth, RequirePermission } from './components/route-guards';
 import { AuditPage } from './features/audit/audit-page';
 import { ConfirmEmailPage } from './features/auth/confirm-email-page';
@@ -21,7 +23,17 @@ import { StepUpProvider } from './features/security/step-up';
 import { TotpSetupPage } from './features/security/totp-setup-page';
 import { SessionsPage } from './features/sessions/sessions-page';
 import { SignupPage } from './features/signup/signup-page';
+import { RolesPage } from './features/roles/roles-page';
 import { StaffPage } from './features/staff/staff-page';
+
+/*
+ * The patient area (directory, patient page, dossier) loads on first visit: it is the largest part
+ * of the app and staff who manage the practice may never open it.
+ */
+const PatientsPage = lazy(() => import('./features/patients/patients-page').then((m) => ({ default: m.PatientsPage })));
+const NewPatientPage = lazy(() => import('./features/patients/new-patient-page').then((m) => ({ default: m.NewPatientPage })));
+const PatientPage = lazy(() => import('./features/patients/patient-page').then((m) => ({ default: m.PatientPage })));
+const loading = (page: ReactNode) => <Suspense fallback={<LoadingScreen />}>{page}</Suspense>;
 
 export function AppRoutes() {
   return (
@@ -42,7 +54,11 @@ export function AppRoutes() {
         <Route path="sessions" element={<SessionsPage />} />
         <Route path="security" element={<MySecurityPage />} />
         <Route path="security/setup" element={<TotpSetupPage />} />
+        <Route path="patients" element={<RequirePermission permission="patient:read">{loading(<PatientsPage />)}</RequirePermission>} />
+        <Route path="patients/new" element={<RequirePermission permission="patient:create">{loading(<NewPatientPage />)}</RequirePermission>} />
+        <Route path="patients/:id" element={<RequirePermission permission="patient:read">{loading(<PatientPage />)}</RequirePermission>} />
         <Route path="staff" element={<RequirePermission permission="staff:manage"><StaffPage /></RequirePermission>} />
+        <Route path="roles" element={<RequirePermission permission="role:manage"><RolesPage /></RequirePermission>} />
         <Route path="organisation/security" element={<RequirePermission permission="policy:manage"><SecurityPolicyPage /></RequirePermission>} />
         <Route path="organisation/details" element={<RequirePermission permission="organisation:manage"><OrganisationDetailsPage /></RequirePermission>} />
         <Route path="organisation/files" element={<FilesPage />} />

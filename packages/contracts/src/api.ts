@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HeldSignIn } from './devices.ts';
-import { Country, Locale, PracticeKind, StaffRole } from './roles.ts';
+import { Country, Locale, MembershipRole, PracticeKind, StaffRole } from './roles.ts';
 import { PermissionName } from './permissions.ts';
 import { PasswordPolicy, SecurityPolicy, passwordMaxLength } from './policy.ts';
 
@@ -55,7 +55,8 @@ export const LoginRequest = z.strictObject({
   password: Password,
   organisationId: Uuid.optional(),
 });
-export const OrganisationChoice = z.object({ id: Uuid, name: z.string(), role: StaffRole });
+/** `role` 'custom': one of the practice's own roles, named by `roleName` (null for a built-in role). */
+export const OrganisationChoice = z.object({ id: Uuid, name: z.string(), role: MembershipRole, roleName: z.string().nullable() });
 export const SelectOrganisationRequest = z.strictObject({ organisationId: Uuid });
 export const UnlockRequest = z.strictObject({ password: Password });
 
@@ -87,7 +88,8 @@ export const Me = z.object({
     locale: Locale,
   }),
   /** `permissions`: what the role allows here (the web shows pages by these; the server enforces them). */
-  organisation: z.object({ id: Uuid, name: z.string(), role: StaffRole, permissions: z.array(PermissionName) }).nullable(),
+  /** `role` 'custom': a role of the practice's own, `roleName` its name (null for a built-in role). */
+  organisation: z.object({ id: Uuid, name: z.string(), role: MembershipRole, roleName: z.string().nullable(), permissions: z.array(PermissionName) }).nullable(),
   organisations: z.array(OrganisationChoice),
   session: SessionInfo,
   passwordPolicy: PasswordPolicy,
@@ -187,15 +189,23 @@ export const Member = z.object({
   accountId: Uuid,
   name: z.string(),
   email: z.string(),
-  role: StaffRole,
+  /** A built-in role, or 'custom' with `customRoleId` and its `roleName` (both null otherwise). */
+  role: MembershipRole,
+  customRoleId: Uuid.nullable(),
+  roleName: z.string().nullable(),
   status: z.enum(['active', 'deactivated']),
   createdAt: z.string(),
 });
 export const MemberList = z.object({
   members: z.array(Member),
-  counts: z.object({ owners: z.number(), admins: z.number(), active: z.number() }),
+  /** Active members: owners, those whose role holds any managing permission (owners included), all. */
+  counts: z.object({ owners: z.number(), managing: z.number(), active: z.number() }),
 });
-export const UpdateMemberRequest = z.strictObject({ role: StaffRole });
+
+/** Exactly one of a built-in role and a custom role's id. */
+const exactlyOneRole = (value: { role?: unknown; customRoleId?: unknown }) => (value.role === undefined) !== (value.customRoleId === undefined);
+/** PATCH /staff/:id: `{ role }` (built-in) or `{ customRoleId }`. */
+export const UpdateMemberRequest = z.strictObject({ role: StaffRole.optional(), customRoleId: Uuid.optional() }).refine(exactlyOneRole, 'role or customRoleId');
 
 /**
  * How the administrator made sure it is really the person asking (ASVS 6.4.4: a lost factor is
@@ -208,17 +218,23 @@ export const ResetMemberFactorsRequest = z.strictObject({ identityCheck: Identit
 export const Invitation = z.object({
   id: Uuid,
   email: z.string(),
-  role: StaffRole,
+  role: MembershipRole,
+  customRoleId: Uuid.nullable(),
+  roleName: z.string().nullable(),
   invitedBy: z.string(),
   createdAt: z.string(),
   expiresAt: z.string(),
 });
 export const InvitationList = z.object({ invitations: z.array(Invitation) });
-export const CreateInvitationRequest = z.strictObject({ email: Email, role: StaffRole, locale: Locale.default('en') });
+/** The invitee's role: `role` (built-in) or `customRoleId`, exactly one. */
+export const CreateInvitationRequest = z
+  .strictObject({ email: Email, role: StaffRole.optional(), customRoleId: Uuid.optional(), locale: Locale.default('en') })
+  .refine(exactlyOneRole, 'role or customRoleId');
 export const InvitationPreview = z.object({
   organisationName: z.string(),
   email: z.string(),
-  role: StaffRole,
+  role: MembershipRole,
+  roleName: z.string().nullable(),
   accountExists: z.boolean(),
   passwordPolicy: PasswordPolicy,
 });

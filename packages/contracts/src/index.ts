@@ -9,3 +9,8 @@ export * from './passkeys.ts';
 export * from './devices.ts';
 export * from './permissions.ts';
 export * from './national-id.ts';
+export * from './patients.ts';
+export * from './dossier.ts';
+export * from './care-teams.ts';
+export * from './patient-documents.ts';
+export * from './portal.ts';

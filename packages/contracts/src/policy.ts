@@ -17,6 +17,9 @@ export const defaultPasswordPolicy: PasswordPolicy = { mode: 'nist', minLength: 
 /** The longest a browser may be trusted (NIST 800-63B rev 4 §2.2.3: within the overall session limit). */
 export const maxTrustedDeviceHours = 12;
 
+/** How long a break-the-glass grant lasts, in minutes (issue 5 §1.4): the practice chooses within these. */
+export const breakGlassMinutesRange = { min: 15, max: 240, default: 60 } as const;
+
 /**
  * The kinds of second factor a practice may allow (issue 4). `passkey` is phishing-resistant,
  * `totp` is at least not out-of-band; `sms` and `email_code` are out-of-band codes, the weakest
@@ -54,6 +57,11 @@ export const SecurityPolicy = z
      * authenticator app (FACTOR_POLICY_NEEDS_STRONG_FACTOR). Omitted: unchanged.
      */
     allowedFactors: AllowedFactors.optional(),
+    /**
+     * How long emergency access to a patient outside one's care team lasts, in minutes (15–240,
+     * default 60). Omitted: unchanged.
+     */
+    breakGlassMinutes: z.number().int().min(breakGlassMinutesRange.min).max(breakGlassMinutesRange.max).optional(),
     /** Saving a list that leaves out the address this request comes from needs this, set on purpose. */
     acknowledgeOwnAddressExcluded: z.boolean().optional(),
   })
@@ -66,7 +74,7 @@ export const SecurityPolicy = z
     }
   });
 export type SecurityPolicy = z.infer<typeof SecurityPolicy>;
-export const defaultSecurityPolicy: SecurityPolicy = { password: defaultPasswordPolicy, idleTimeoutMinutes: 15, secondFactorRequired: true, ipAllowlist: [], trustedDeviceHours: maxTrustedDeviceHours, allowedFactors: defaultAllowedFactors };
+export const defaultSecurityPolicy: SecurityPolicy = { password: defaultPasswordPolicy, idleTimeoutMinutes: 15, secondFactorRequired: true, ipAllowlist: [], trustedDeviceHours: maxTrustedDeviceHours, allowedFactors: defaultAllowedFactors, breakGlassMinutes: breakGlassMinutesRange.default };
 
 /** Why a password was refused; the web app translates each. */
 export const passwordProblems = [

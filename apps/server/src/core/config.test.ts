@@ -112,6 +112,14 @@ describe('SMS configuration', () => {
 });
 
 describe('country lookup configuration', () => {
+  it('caps the key cache at 20,000 entries unless told otherwise, and refuses nonsense', () => {
+    expect(loadConfig({}).keyCacheEntries).toBe(20_000);
+    expect(loadConfig({ HAVEN_KEY_CACHE_ENTRIES: '50000' }).keyCacheEntries).toBe(50_000);
+    for (const bad of ['0', '99', '-5', '1.5', 'lots', '20000000']) {
+      expect(() => loadConfig({ HAVEN_KEY_CACHE_ENTRIES: bad })).toThrow(/HAVEN_KEY_CACHE_ENTRIES/);
+    }
+  });
+
   it('uses the bundled database unless HAVEN_GEO_DB_FILE names an existing file', () => {
     expect(loadConfig({}).geo).toEqual({ dbFile: null });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'haven-geo-'));

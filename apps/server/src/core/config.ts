@@ -43,6 +43,8 @@ const EnvSchema = z.object({
     .regex(/^(?:\+?\d{3,15}|[A-Za-z0-9][A-Za-z0-9 .-]{0,10})$/, 'a sender name of up to 11 letters/digits, or a phone number')
     .default('Haven'),
   HAVEN_GEO_DB_FILE: z.string().optional(),
+  // Unwrapped keys kept in memory (about one per patient opened recently); least recently used go first.
+  HAVEN_KEY_CACHE_ENTRIES: z.coerce.number().int().min(100).max(10_000_000).default(20_000),
   // Test-only: lets a request header set the client address (refused in production mode).
   HAVEN_TEST_CLIENT_ADDRESS_HEADER: bool.default(false),
 });
@@ -87,6 +89,8 @@ export interface Config {
     | { readonly kind: 'http'; readonly url: string; readonly from: string; readonly authHeader: string | null; readonly outboxDir: string };
   /** Offline IP → country lookup (core/security/geo.ts): an operator's .mmdb, or null for the bundled one. */
   readonly geo: { readonly dbFile: string | null };
+  /** The most unwrapped keys the key ring keeps in memory (core/crypto/key-ring.ts). */
+  readonly keyCacheEntries: number;
   /**
    * Test-only (HAVEN_TEST_CLIENT_ADDRESS_HEADER): the `x-haven-test-client-address` request
    * header sets the client address, so tests can sign in "from another country". Never in production.
@@ -197,6 +201,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     serveWeb: e.HAVEN_SERVE_WEB,
     sms,
     geo: { dbFile: e.HAVEN_GEO_DB_FILE ? path.resolve(e.HAVEN_GEO_DB_FILE) : null },
+    keyCacheEntries: e.HAVEN_KEY_CACHE_ENTRIES,
     testClientAddressHeader: e.HAVEN_TEST_CLIENT_ADDRESS_HEADER && e.NODE_ENV !== 'production',
     ...overrides,
   };

@@ -1,4 +1,4 @@
-import type { Permission, StaffRole } from '@haven/contracts';
+import type { MembershipRole, Permission } from '@haven/contracts';
 import type { AuditMeta } from './audit/record.ts';
 import type { AuditSealer } from './audit/sealer.ts';
 import type { AuditSigner } from './audit/signing-key.ts';
@@ -47,10 +47,16 @@ export interface Principal {
   readonly accountId: string;
   /** Verified: the session chose it and an active membership was found this request. */
   readonly orgId: string | null;
-  readonly role: StaffRole | null;
+  /** A built-in role, or 'custom' with `customRoleId` (one of the practice's own roles). */
+  readonly role: MembershipRole | null;
+  readonly customRoleId: string | null;
   readonly membershipId: string | null;
   /** What the member's role allows in `orgId` (empty without a membership); read fresh each request. */
   readonly permissions: ReadonlySet<Permission>;
+  /** Staff of `orgId`, a patient of `orgId` in the portal, or neither yet (no organisation chosen). */
+  readonly kind: 'staff' | 'patient' | null;
+  /** For a patient in the portal: which patient they are (from their portal account, never from input). */
+  readonly patientId: string | null;
   readonly idleTimeoutSeconds: number;
   readonly absoluteExpiresAt: Date;
   readonly lastActiveAt: Date;
@@ -86,17 +92,27 @@ export function auditMeta(ctx: RequestContext, now: Date = ctx.services.clock.no
     ip: ctx.ip,
     userAgent: ctx.userAgent,
     actorAccountId: ctx.principal?.accountId ?? null,
-    actorRole: ctx.principal?.role ?? null,
+    actorRole: actorRoleOf(ctx.principal),
   };
 }
 
+/**
+ * How the audit trail (and a dossier entry's author) names the principal's role: the built-in
+ * name, or `custom:<roleId>` — the id, because a custom role's name can change or the role be
+ * deleted, and the record must keep saying which role it was.
+ */
+export function actorRoleOf(principal: Pick<Principal, 'role' | 'customRoleId'> | null): string | null {
+  if (!principal?.role) return null;
+  return principal.role === 'custom' ? `custom:${principal.customRoleId ?? 'unknown'}` : principal.role;
+}
+
 /** The principal of a route that the access guard let through with an organisation. */
-export function memberOf(ctx: RequestContext): Principal & { orgId: string; role: StaffRole; membershipId: string } {
+export function memberOf(ctx: RequestContext): Principal & { orgId: string; role: MembershipRole; membershipId: string } {
   const principal = ctx.principal;
-  if (!principal?.orgId || !principal.role || !principal.membershipId) {
+  if (!principal?.orgId || !principal.role || !principal.membershipId || principal.kind !== 'staff') {
     throw new Error('memberOf() used on a route whose access level does not require an organisation');
   }
-  return principal as Principal & { orgId: string; role: StaffRole; membershipId: string };
+  return principal as Principal & { orgId: string; role: MembershipRole; membershipId: string };
 }
 
 /** Whether the principal's role in the chosen organisation holds `permission`. */

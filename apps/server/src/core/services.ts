@@ -67,7 +67,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     masterKeys = loaded.provider;
   }
   const clock = overrides.clock ?? systemClock;
-  const keys = new KeyRing(masterKeys, clock);
+  const keys = new KeyRing(masterKeys, clock, { cacheEntries: config.keyCacheEntries });
   await keys.ensurePlatformKey(db, clock.now());
   const geo = overrides.geo ?? (await openGeo(config, logger));
   return {

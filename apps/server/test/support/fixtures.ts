@@ -162,3 +162,32 @@ export async function addMember(h: TestHarness, org: TestOrganisation, role: Sta
   const membership = staff.body.members.find((m: { email: string }) => m.email === email);
   return { email, password, accountId: me.account.id, membershipId: membership.id, role, agent, totpSecret, recoveryCodes };
 }
+
+/** A valid Dutch citizen service number (BSN, 11-proof), different each call. */
+export function testBsn(): string {
+  for (;;) {
+    const digits = Array.from({ length: 8 }, (_, i) => (i === 0 ? 1 + Math.floor(Math.random() * 9) : Math.floor(Math.random() * 10)));
+    const check = digits.reduce((sum, digit, i) => sum + digit * (9 - i), 0) % 11;
+    if (check <= 9) return [...digits, check].join('');
+  }
+}
+
+/** A new patient's details as the practice would type them; names carry a unique word to search for. */
+export function patientBody(overrides: Record<string, unknown> = {}) {
+  return {
+    name: { family: `Jansen-${unique()}`, given: 'Anna' },
+    birthDate: '1980-04-12',
+    sex: 'female',
+    contact: { email: `patient-${unique()}@example.org`, phone: '+31 6 12345678' },
+    nationalId: { kind: 'bsn', value: testBsn() },
+    ...overrides,
+  };
+}
+
+/** Registers a patient through the API as `by` (a practitioner or owner also joins the care team). */
+export async function createTestPatient(by: { agent: TestAgent }, overrides: Record<string, unknown> = {}): Promise<{ id: string; body: ReturnType<typeof patientBody> }> {
+  const body = patientBody(overrides);
+  const created = await by.agent.post('/api/v1/patients', body);
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return { id: created.body.id, body };
+}

@@ -42,7 +42,11 @@ async function freePort(): Promise<number> {
  * 127.0.0.1 only, run as the `postgres` OS user when we are root (initdb refuses root). Creates
  * the owner and request roles the way docs/operations.md tells an operator to, then migrates.
  */
-export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
+/**
+ * `durable`: keep PostgreSQL's defaults (fsync, synchronous_commit, full_page_writes on), for
+ * benchmarks whose numbers must hold on a real server; tests run faster without them.
+ */
+export async function startThrowawayCluster(options: { durable?: boolean } = {}): Promise<ThrowawayCluster> {
   const bin = findPostgresBin();
   if (!bin) throw new Error('PostgreSQL binaries not found (install Debian package postgresql, or set HAVEN_PG_BIN)');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'haven-pg-'));
@@ -61,7 +65,7 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
   const port = await freePort();
   run('pg_ctl', [
     '-D', dataDir, '-l', path.join(dir, 'server.log'), '-w', '-t', '60',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off'} -c max_connections=200`,
     'start',
   ]);
   const stop = () => {

@@ -7,9 +7,10 @@ import { Link, Outlet, useLocation } from 'react-router';
 import { useDescribeError } from '../lib/errors';
 import { holds, useMe, useSession } from '../session/session-provider';
 import { organisationPages } from './organisation-pages';
-import { DevicesIcon, HavenMark, HomeIcon, LockIcon, LogoutIcon, ShieldCheckIcon, UserIcon } from './icons';
+import { DevicesIcon, HavenMark, HomeIcon, LockIcon, LogoutIcon, PatientsIcon, ShieldCheckIcon, UserIcon } from './icons';
 import { FolderIcon } from '../features/organisation/files-icons';
 import { LanguageSwitcher } from './language-switcher';
+import { roleLabel } from '../lib/role-label';
 
 interface NavItem {
   to: string;
@@ -35,6 +36,8 @@ export function AppLayout() {
 
   const personal: NavItem[] = [
     { to: '/', label: t('nav.home'), icon: <HomeIcon /> },
+    // The patient directory is daily work, not management: near the top, for whoever may read it.
+    ...(holds(me, 'patient:read') ? [{ to: '/patients', label: t('nav.patients'), icon: <PatientsIcon /> }] : []),
     { to: '/profile', label: t('nav.profile'), icon: <UserIcon /> },
     { to: '/security', label: t('nav.mySecurity'), icon: <ShieldCheckIcon /> },
     { to: '/sessions', label: t('nav.sessions'), icon: <DevicesIcon /> },
@@ -95,7 +98,7 @@ export function AppLayout() {
                 {me.account.name}
               </Text>
               <Text size="xs" c="dimmed">
-                {t(`roles.${me.organisation.role}`)}
+                {roleLabel(t, me.organisation)}
               </Text>
             </Stack>
             <LockNowButton />
@@ -131,7 +134,7 @@ export function AppLayout() {
           </Box>
           <Group gap={6}>
             <Badge variant="light" size="sm">
-              {t(`roles.${me.organisation.role}`)}
+              {roleLabel(t, me.organisation)}
             </Badge>
             <Text size="xs" c="dimmed" truncate>
               {me.account.email}

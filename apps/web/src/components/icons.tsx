@@ -170,3 +170,22 @@ export const PasskeyIcon = (p: IconProps) => (
     <path d="M18 13.5V21l1.5-1.5L18 18l1.5-1.5L18 15" />
   </Icon>
 );
+
+/** A role: a badge with a person and lines of what they may do. */
+export const RoleBadgeIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <rect x="3" y="4" width="18" height="16" rx="2" />
+    <circle cx="9" cy="10" r="2" />
+    <path d="M6 16a3 3 0 0 1 6 0" />
+    <path d="M15 9h3M15 13h3" />
+  </Icon>
+);
+/** Patients: a person with a medical cross beside them. */
+export const PatientsIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <circle cx="9" cy="7" r="4" />
+    <path d="M2 21v-2a4 4 0 0 1 4-4h6a4 4 0 0 1 4 4v2" />
+    <path d="M19 8v6" />
+    <path d="M16 11h6" />
+  </Icon>
+);

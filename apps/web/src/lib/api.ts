@@ -177,9 +177,13 @@ export const api = {
   delete: <T = void>(path: string) => request<T>('DELETE', path),
 };
 
-/** Uploads one file as `multipart/form-data` in the field `file`; same CSRF, cookies and errors as above. */
-export function apiUpload<T>(path: string, file: File): Promise<T> {
+/**
+ * Uploads one file as `multipart/form-data` in the field `file`; same CSRF, cookies and errors as
+ * above. Text `fields` go before the file: the server reads them before it streams the file.
+ */
+export function apiUpload<T>(path: string, file: File, fields: Record<string, string> = {}): Promise<T> {
   const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
   form.append('file', file, file.name);
   return request<T>('POST', path, { form });
 }

@@ -16,6 +16,8 @@ import type {
   Organisation,
   OrganisationChoice,
   Passkey,
+  CustomRole,
+  RoleList,
   PasskeyList,
   RecoveryCodes,
   RegisterPasskeyResponse,
@@ -53,3 +55,5 @@ export type PasskeyListBody = z.infer<typeof PasskeyList>;
 export type RegisterPasskeyResponseBody = z.infer<typeof RegisterPasskeyResponse>;
 export type CodeSentBody = z.infer<typeof CodeSent>;
 export type DeviceListBody = z.infer<typeof DeviceList>;
+export type CustomRoleItem = z.infer<typeof CustomRole>;
+export type RoleListBody = z.infer<typeof RoleList>;

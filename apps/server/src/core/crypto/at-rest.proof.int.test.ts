@@ -13,6 +13,7 @@ import { MemorySmsGateway } from '../sms/memory-sms-gateway.ts';
 import { createServices } from '../services.ts';
 import { totpCodeAt } from '../../features/second-factor/totp.ts';
 import { TestAgent } from '../../../test/support/agent.ts';
+import { testBsn } from '../../../test/support/fixtures.ts';
 import { sharedDatabase, sharedMasterKeys, testEngine } from '../../../test/support/harness.ts';
 import { findPostgresBin } from '../../../test/support/postgres-cluster.ts';
 import type { FastifyInstance } from 'fastify';
@@ -40,6 +41,22 @@ const fixedMarkers = {
   invitee: `zmarkerinvitee${id}@praxis.example`,
   fileName: `Zmarkerfilename${id} Behandelplan`,
   fileContent: `Zmarkerfilecontent${id} diagnosis F32.1`,
+  patientFamily: `Zmarkerpatientfamily${id}`,
+  patientGiven: `Zmarkerpatientgiven${id}`,
+  patientEmail: `zmarkerpatient${id}@mail.example`,
+  patientStreet: `Zmarkerpatientstreet${id} 4`,
+  patientNotes: `Zmarkerpatientnotes${id} prefers mornings`,
+  patientGender: `Zmarkergender${id}`,
+  patientBsn: testBsn(),
+  breakGlassReason: `Zmarkerbreakglass${id} found unconscious`,
+  patientDocName: `Zmarkerpatientdocname${id} Entlassbrief`,
+  patientDocContent: `Zmarkerpatientdoccontent${id} suicidal ideation`,
+  patientDocTitle: `Zmarkerpatientdoctitle${id} discharge letter`,
+  patientDocDescription: `Zmarkerpatientdocdescription${id} from the clinic`,
+  entryText: `Zmarkerentrytext${id} reports low mood`,
+  entryIcd10Text: `Zmarkericdtext${id} depressive episode`,
+  entryChangeReason: `Zmarkerchangereason${id} after consultation`,
+  entryErrorReason: `Zmarkererrorreason${id} wrong patient`,
 };
 /** Plus the second-factor secrets made during the run (added as they appear). */
 const markers: typeof fixedMarkers & Record<string, string> = { ...fixedMarkers };
@@ -121,6 +138,55 @@ async function exercise(app: FastifyInstance, mailer: MemoryMailer, sms: MemoryS
   expect((await agent.get('/api/v1/organisation/files')).body.files[0].name).toBe(`${markers.fileName}.pdf`);
   const download = await app.inject({ method: 'GET', url: `/api/v1/organisation/files/${uploaded.body.id}/content`, headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
   expect(download.rawPayload.equals(content)).toBe(true);
+  // A patient: every personal field sealed under the patient's key, found through blind indexes.
+  const patient = await agent.post('/api/v1/patients', {
+    name: { family: markers.patientFamily, given: markers.patientGiven },
+    birthDate: '1961-07-30',
+    sex: 'male',
+    gender: markers.patientGender,
+    contact: { email: markers.patientEmail, address: { street: markers.patientStreet, postalCode: '1011 AB', city: 'Amsterdam', country: 'NL' } },
+    notes: markers.patientNotes,
+    nationalId: { kind: 'bsn', value: markers.patientBsn },
+  });
+  expect(patient.status, JSON.stringify(patient.body)).toBe(201);
+  expect((await agent.get(`/api/v1/patients/${patient.body.id}`)).body).toMatchObject({ notes: markers.patientNotes, nationalId: { value: markers.patientBsn } });
+  const foundPatients = await agent.post('/api/v1/patients/search', { q: markers.patientFamily.slice(0, 12), nationalId: markers.patientBsn });
+  expect(foundPatients.body.patients.map((p: { id: string }) => p.id)).toEqual([patient.body.id]);
+  // Dossier entries (features/dossier): content, ICD-10 text, change and entered-in-error reasons
+  // sealed under the patient key, each version for its own place.
+  const entries = `/api/v1/patients/${patient.body.id}/entries`;
+  const finding = await agent.post(entries, { kind: 'finding', content: { title: 'Mood', text: markers.entryText }, effectiveAt: '2026-11-20T10:00:00+01:00' });
+  expect(finding.status, JSON.stringify(finding.body)).toBe(201);
+  const diagnosis = await agent.post(entries, { kind: 'diagnosis', content: { icd10Code: 'F32.1', icd10Text: markers.entryIcd10Text }, effectiveAt: '2026-11-20T10:05:00+01:00' });
+  expect(diagnosis.status, JSON.stringify(diagnosis.body)).toBe(201);
+  const revised = await agent.put(`${entries}/${diagnosis.body.id}`, { expectedVersion: 1, content: { icd10Code: 'F32.2', icd10Text: markers.entryIcd10Text }, effectiveAt: '2026-11-20T10:05:00+01:00', changeReason: markers.entryChangeReason });
+  expect(revised.status, JSON.stringify(revised.body)).toBe(200);
+  expect((await agent.post(`${entries}/${finding.body.id}/entered-in-error`, { reason: markers.entryErrorReason })).status).toBe(200);
+  const timeline = await agent.get(`/api/v1/patients/${patient.body.id}/dossier`);
+  expect(JSON.stringify(timeline.body)).toContain(markers.entryErrorReason);
+  expect((await agent.get(`${entries}/${diagnosis.body.id}/versions`)).body.versions[1].changeReason).toBe(markers.entryChangeReason);
+  // A patient document (features/patient-documents): name and contents under the patient's key,
+  // its title and description in the sealed content of the document entry it creates.
+  const docContent = Buffer.concat([Buffer.from(`%PDF-1.4\n% ${markers.patientDocContent}\n`), Buffer.alloc(100_000, 0x25), Buffer.from(`\n% ${markers.patientDocContent}\n%%EOF\n`)]);
+  const docBody = Buffer.concat([
+    Buffer.from(`--zmarkerboundary\r\nContent-Disposition: form-data; name="title"\r\n\r\n${markers.patientDocTitle}\r\n`),
+    Buffer.from(`--zmarkerboundary\r\nContent-Disposition: form-data; name="description"\r\n\r\n${markers.patientDocDescription}\r\n`),
+    Buffer.from(`--zmarkerboundary\r\nContent-Disposition: form-data; name="file"; filename="${markers.patientDocName}.pdf"\r\nContent-Type: application/pdf\r\n\r\n`),
+    docContent,
+    Buffer.from('\r\n--zmarkerboundary--\r\n'),
+  ]);
+  const patientDoc = await agent.request('POST', `/api/v1/patients/${patient.body.id}/documents`, undefined, { rawBody: docBody, headers: { 'content-type': 'multipart/form-data; boundary=zmarkerboundary' } });
+  expect(patientDoc.status, JSON.stringify(patientDoc.body)).toBe(201);
+  expect(patientDoc.body).toMatchObject({ name: `${markers.patientDocName}.pdf`, title: markers.patientDocTitle, description: markers.patientDocDescription });
+  const docDownload = await app.inject({ method: 'GET', url: `/api/v1/patients/${patient.body.id}/documents/${patientDoc.body.id}/content`, headers: { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+  expect(docDownload.rawPayload.equals(docContent)).toBe(true);
+  // Emergency access: the owner leaves the care team and breaks the glass; the free-text reason
+  // is sealed under the patient key (the audit record holds only the reason code).
+  const ownMembership = (await agent.get('/api/v1/staff')).body.members.find((m: { name: string }) => m.name === markers.name).id;
+  expect((await agent.delete(`/api/v1/patients/${patient.body.id}/care-team/${ownMembership}`)).status).toBe(204);
+  const grant = await agent.post(`/api/v1/patients/${patient.body.id}/break-glass`, { reasonCode: 'other', reasonText: markers.breakGlassReason });
+  expect(grant.status, JSON.stringify(grant.body)).toBe(201);
+  expect(grant.body.reasonText).toBe(markers.breakGlassReason);
   sessionCookies.push(...agent.cookies.values());
   // The device cookies (features/devices): in the database only as a hash bound to the account.
   expect((await agent.get('/api/v1/me/devices')).body.devices.some((device: { current: boolean }) => device.current)).toBe(true);

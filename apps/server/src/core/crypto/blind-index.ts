@@ -41,6 +41,17 @@ export function prefixTokens(key: Buffer, purpose: string, name: string, minLeng
   return [...tokens.values()];
 }
 
+/**
+ * The tokens to look up for a multi-word name search, one per typed word; a patient matches when
+ * they hold every one. A word of 3 or more letters matches as a prefix ("jans" finds "Jansen");
+ * a shorter one only as a whole word ("Li" finds "Li", not "Lindgren"), because `prefixTokens`
+ * stores short words whole and no prefix shorter than 3 letters.
+ */
+export function prefixQueryTokens(key: Buffer, purpose: string, typed: string): Buffer[] {
+  const words = new Set(normaliseForIndex(typed).split(/[\s\-'’.]+/u).filter((word) => word.length > 0));
+  return [...words].map((word) => blindIndex(key, `${purpose}:prefix`, word));
+}
+
 /** The token to look up for what someone typed into a name search. */
 export function prefixQueryToken(key: Buffer, purpose: string, typed: string): Buffer {
   return blindIndex(key, `${purpose}:prefix`, normaliseForIndex(typed).split(' ')[0] ?? '');

@@ -1,8 +1,11 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/record.ts';
 import type { Services } from '../context.ts';
+import { queryRows, type Tx } from '../db/database.ts';
 import { erasureLedger } from '../db/schema.ts';
+import { deleteBlobQuietly } from '../files/encrypted-files.ts';
 import { newId } from '../security/tokens.ts';
 
 /** One shredded key. Ids only: the ledger itself must not say anything about the person. */
@@ -53,16 +56,41 @@ const operatorMeta = (now: Date) => ({
 });
 
 /**
+ * What must go with a patient's key (docs/design/patients-and-dossiers.md §3): the search
+ * indexes, which would still tell equal names, dates of birth and identifiers apart; the
+ * patient's status (erased: 404 for everyone); the portal account. Returns the blobs of the
+ * patient's documents, for the caller to delete after commit (unreadable already; deleting them
+ * is tidiness). Idempotent: a restored backup gets the same treatment again.
+ */
+async function erasePatientRecord(tx: Tx, input: { orgId: string; patientId: string; now: Date }): Promise<string[]> {
+  await tx.execute(sql`delete from patient_name_tokens where org_id = ${input.orgId}::uuid and patient_id = ${input.patientId}::uuid`);
+  await tx.execute(sql`update patients set birth_date_bidx = null, national_id_bidx = null, status = 'erased', erased_at = coalesce(erased_at, ${input.now.toISOString()}::timestamptz)
+    where org_id = ${input.orgId}::uuid and id = ${input.patientId}::uuid
+      and (status <> 'erased' or birth_date_bidx is not null or national_id_bidx is not null)`);
+  // The patient's portal access ends with the record it showed.
+  await tx.execute(sql`update patient_accounts set status = 'deactivated', deactivated_at = ${input.now.toISOString()}::timestamptz
+    where org_id = ${input.orgId}::uuid and patient_id = ${input.patientId}::uuid and status <> 'deactivated'`);
+  const blobs = await queryRows<{ blob_id: string }>(tx, sql`select blob_id from patient_documents where org_id = ${input.orgId}::uuid and patient_id = ${input.patientId}::uuid`);
+  return blobs.map((row) => row.blob_id);
+}
+
+async function deleteBlobsQuietly(services: Services, blobIds: string[]): Promise<void> {
+  for (const blobId of blobIds) await deleteBlobQuietly(services, blobId);
+}
+
+/**
  * Destroys a patient's key: the wrapped key is overwritten, the erasure is recorded in the ledger
  * file (fsynced, before commit: a crash between the two leaves an erasure to re-apply, never a
- * forgotten one) and in the table, and audited — all for this one organisation. Idempotent:
- * shredding an already shredded key returns false and records nothing new.
+ * forgotten one) and in the table, and audited — all for this one organisation. In the same
+ * transaction the patient's search indexes go and the patient is marked erased; after commit
+ * the encrypted blobs of their documents are deleted (best effort). Idempotent: shredding an
+ * already shredded key returns false and records nothing new.
  */
 export async function shredPatientKey(services: Services, input: { orgId: string; patientId: string; reason: string }): Promise<boolean> {
   const now = services.clock.now();
-  return services.db.tenant(input.orgId, async (tx) => {
+  const outcome = await services.db.tenant(input.orgId, async (tx) => {
     const shredded = await services.keys.shredPatientKey(tx, input.orgId, input.patientId, now);
-    if (!shredded) return false;
+    if (!shredded) return { shredded: false, blobs: [] };
     const entry: ErasureEntry = { orgId: input.orgId, keyKind: 'patient', subjectId: input.patientId, shreddedAt: now.toISOString() };
     services.erasureLedger.append(entry);
     await tx.insert(erasureLedger).values({ orgId: input.orgId, id: newId(), keyKind: 'patient', subjectId: input.patientId, shreddedAt: now });
@@ -74,8 +102,10 @@ export async function shredPatientKey(services: Services, input: { orgId: string
       patientId: input.patientId,
       reason: input.reason.slice(0, 200),
     });
-    return true;
+    return { shredded: true, blobs: await erasePatientRecord(tx, { orgId: input.orgId, patientId: input.patientId, now }) };
   });
+  await deleteBlobsQuietly(services, outcome.blobs);
+  return outcome.shredded;
 }
 
 /**
@@ -114,8 +144,15 @@ export async function reapplyErasures(services: Services): Promise<number> {
       if (versions > 0) reapplied += 1;
       continue;
     }
-    const shredded = await services.db.tenant(entry.orgId, (tx) => services.keys.shredPatientKey(tx, entry.orgId, entry.subjectId, new Date(entry.shreddedAt)));
+    // The restored database may hold the patient's indexes and status as before the erasure
+    // too: they are cleared again whether or not the key itself came back.
+    const { shredded, blobs } = await services.db.tenant(entry.orgId, async (tx) => {
+      const at = new Date(entry.shreddedAt);
+      const again = await services.keys.shredPatientKey(tx, entry.orgId, entry.subjectId, at);
+      return { shredded: again, blobs: await erasePatientRecord(tx, { orgId: entry.orgId, patientId: entry.subjectId, now: at }) };
+    });
     if (shredded) reapplied += 1;
+    await deleteBlobsQuietly(services, blobs);
   }
   return reapplied;
 }

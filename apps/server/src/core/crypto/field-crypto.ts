@@ -1,7 +1,8 @@
 import type { Tx } from '../db/database.ts';
 import { open, seal, sealedKeyRef } from './aead.ts';
-import { blindIndex } from './blind-index.ts';
+import { blindIndex, prefixQueryTokens, prefixTokens } from './blind-index.ts';
 import type { KeyRing, ScopeKeys } from './key-ring.ts';
+import { PatientCipher } from './patient-cipher.ts';
 import { Sealed } from './sealed-column.ts';
 
 /**
@@ -61,6 +62,23 @@ export class FieldCrypto {
       const resolved = await keys;
       return open(resolved.dataKey, resolved.ref, value.bytes, context({ ...place, scope })).toString('utf8');
     };
+  }
+
+  /** One patient's fields: the key is resolved once here, then sealing and opening are synchronous. */
+  forPatient(tx: Tx, orgId: string, patientId: string): Promise<PatientCipher> {
+    return PatientCipher.forPatient(this.keys, tx, orgId, patientId);
+  }
+
+  /** Prefix tokens of a name in a scope (core/crypto/blind-index.ts#prefixTokens), for storing. */
+  async nameTokens(tx: Tx, scope: string, purpose: string, name: string): Promise<Buffer[]> {
+    const keys = await this.scopeKeys(tx, scope, 1);
+    return prefixTokens(keys.blindIndexKey, purpose, name);
+  }
+
+  /** The tokens a typed name search looks up (one per word of 3 or more letters). */
+  async nameQueryTokens(tx: Tx, scope: string, purpose: string, typed: string): Promise<Buffer[]> {
+    const keys = await this.scopeKeys(tx, scope, 1);
+    return prefixQueryTokens(keys.blindIndexKey, purpose, typed);
   }
 
   /**

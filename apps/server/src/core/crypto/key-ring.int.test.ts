@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestOrganisation, type TestOrganisation } from '../../../test/support/fixtures.ts';
 import { createHarness, sharedMasterKeys, type TestHarness } from '../../../test/support/harness.ts';
@@ -75,6 +75,72 @@ describe('the key ring', () => {
     // A fresh ring (another process, or after a restart) cannot read it either.
     const fresh = new KeyRing(master, h.clock);
     await expect(h.db.tenant(org.orgId, (tx) => fresh.patientKey(tx, org.orgId, patientId))).rejects.toThrow(KeyShreddedError);
+  });
+
+  it('opens a patient key from a row already read, with no query once the organisation root is cached', async () => {
+    const patientId = randomUUID();
+    await h.db.tenant(org.orgId, (tx) => ring.createPatientKey(tx, org.orgId, patientId, h.clock.now()));
+    const [row] = await h.db.tenant(org.orgId, (tx) => tx.select().from(patientKeys).where(eq(patientKeys.patientId, patientId)));
+    const expected = await h.db.tenant(org.orgId, (tx) => ring.patientKey(tx, org.orgId, patientId));
+
+    // A fresh ring: cold root, read through the given source (here its own tenant transaction).
+    const fresh = new KeyRing(master, h.clock);
+    const tenant = vi.spyOn(h.db, 'tenant');
+    const fromRow = await fresh.patientKeyFromRow(org.orgId, patientId, row!, { db: h.db });
+    expect(fromRow).toEqual({ ref: { keyId: `patient:${patientId}`, version: 1 }, key: expected.key });
+    expect(tenant).toHaveBeenCalledTimes(1);
+
+    // Another patient of the same practice: the root is cached, so no database work at all.
+    const second = randomUUID();
+    await h.db.tenant(org.orgId, (tx) => ring.createPatientKey(tx, org.orgId, second, h.clock.now()));
+    const [secondRow] = await h.db.tenant(org.orgId, (tx) => tx.select().from(patientKeys).where(eq(patientKeys.patientId, second)));
+    tenant.mockClear();
+    const unwrap = vi.spyOn(master, 'unwrapKey');
+    const secondKey = await fresh.patientKeyFromRow(org.orgId, second, secondRow!, { db: h.db });
+    expect(tenant).not.toHaveBeenCalled();
+    expect(unwrap).not.toHaveBeenCalled();
+    // …and it is cached like patientKey's: the next patientKey call needs no unwrap either.
+    const again = await h.db.tenant(org.orgId, (tx) => fresh.patientKey(tx, org.orgId, second));
+    expect(again.key).toEqual(secondKey.key);
+    expect(unwrap).not.toHaveBeenCalled();
+    tenant.mockRestore();
+    unwrap.mockRestore();
+
+    // Inside a transaction, the caller's transaction serves the cold root.
+    const third = new KeyRing(master, h.clock);
+    const inTx = await h.db.tenant(org.orgId, (tx) => third.patientKeyFromRow(org.orgId, patientId, row!, { tx }));
+    expect(inTx.key).toEqual(expected.key);
+
+    // A row copied onto another patient does not unwrap (the wrapping is bound to the patient).
+    await expect(third.patientKeyFromRow(org.orgId, randomUUID(), row!, { db: h.db })).rejects.toThrow(/could not be decrypted/);
+  });
+
+  it('trusts a shredded row over its own cache', async () => {
+    const patientId = randomUUID();
+    await h.db.tenant(org.orgId, (tx) => ring.createPatientKey(tx, org.orgId, patientId, h.clock.now()));
+    await h.db.tenant(org.orgId, (tx) => ring.patientKey(tx, org.orgId, patientId));
+    // Another process shreds it; this ring still caches the key, but the row says it is gone.
+    await h.db.tenant(org.orgId, (tx) => new KeyRing(master, h.clock).shredPatientKey(tx, org.orgId, patientId, h.clock.now()));
+    const [row] = await h.db.tenant(org.orgId, (tx) => tx.select().from(patientKeys).where(eq(patientKeys.patientId, patientId)));
+    await expect(ring.patientKeyFromRow(org.orgId, patientId, row!, { db: h.db })).rejects.toThrow(KeyShreddedError);
+    await expect(h.db.tenant(org.orgId, (tx) => ring.patientKey(tx, org.orgId, patientId))).rejects.toThrow(KeyShreddedError);
+  });
+
+  it('creates many patient keys in one go, each its own and each bound to its patient', async () => {
+    const ids = Array.from({ length: 1203 }, () => randomUUID());
+    const unwrap = vi.spyOn(master, 'unwrapKey');
+    const fresh = new KeyRing(master, h.clock);
+    await h.db.tenant(org.orgId, (tx) => fresh.createPatientKeys(tx, org.orgId, ids, h.clock.now()));
+    // One organisation-root lookup for all of them.
+    expect(unwrap).toHaveBeenCalledTimes(1);
+    unwrap.mockRestore();
+    const rows = await h.db.tenant(org.orgId, (tx) => tx.select().from(patientKeys).where(inArray(patientKeys.patientId, ids)));
+    expect(rows).toHaveLength(ids.length);
+    expect(new Set(rows.map((row) => row.wrappedKey!.toString('base64'))).size).toBe(ids.length);
+    const first = await h.db.tenant(org.orgId, (tx) => ring.patientKey(tx, org.orgId, ids[0]!));
+    const last = await h.db.tenant(org.orgId, (tx) => ring.patientKey(tx, org.orgId, ids.at(-1)!));
+    expect(first.key.equals(last.key)).toBe(false);
+    await h.db.tenant(org.orgId, (tx) => fresh.createPatientKeys(tx, org.orgId, [], h.clock.now()));
   });
 
   it('cannot open keys wrapped under a master key it does not have', async () => {

@@ -39,18 +39,33 @@ function derive(root: Buffer, scope: string, version: number): { dataKey: Buffer
   };
 }
 
+/** Default for `HAVEN_KEY_CACHE_ENTRIES`: room for every patient of a large practice and then some. */
+export const defaultKeyCacheEntries = 20_000;
+
 /**
  * Unwrapped keys live in memory only, in this cache, for a limited time ("unlocked for the
  * duration of the session"); evicted keys are overwritten with zeros. Never logged. Callers get
  * copies: zeroing on eviction must never pull a key out from under a request still using it
  * (it would go on encrypting under an all-zero key).
+ *
+ * The cache is also bounded in size: one key per patient opened would otherwise grow without
+ * limit (10,000 patients in a morning's lists). Past `maxEntries` the least recently used entry
+ * goes, zeroed like any other. A Map keeps insertion order, so "recently used" is kept by
+ * re-inserting on every hit and the oldest entry is always the first.
  */
-class KeyCache {
+export class KeyCache {
   readonly #entries = new Map<string, { value: Buffer[]; expiresAt: number }>();
   constructor(
     private readonly clock: Clock,
     private readonly ttlMs: number,
-  ) {}
+    private readonly maxEntries: number = defaultKeyCacheEntries,
+  ) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new Error('the key cache needs room for at least one entry');
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
 
   get(id: string): Buffer[] | undefined {
     const entry = this.#entries.get(id);
@@ -59,12 +74,18 @@ class KeyCache {
       this.evict(id);
       return undefined;
     }
+    this.#entries.delete(id);
+    this.#entries.set(id, entry);
     return entry.value.map((key) => Buffer.from(key));
   }
 
   set(id: string, value: Buffer[]): void {
     this.evict(id);
     this.#entries.set(id, { value: value.map((key) => Buffer.from(key)), expiresAt: this.clock.now().getTime() + this.ttlMs });
+    while (this.#entries.size > this.maxEntries) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.evict(oldest);
+    }
   }
 
   evict(id: string): void {
@@ -88,6 +109,8 @@ export const orgKeyId = (orgId: string) => `org:${orgId}`;
 export const platformKeyIdentity = (version: number): string => `platform:v${version}`;
 export const organisationKeyIdentity = (orgId: string, version: number): string => `org:${orgId}:v${version}`;
 export const patientKeyIdentity = (orgId: string, patientId: string): string => `patient-key:${orgId}:${patientId}`;
+/** What a value sealed under a patient's key names in its header (patient keys do not rotate: v1). */
+export const patientKeyRef = (patientId: string): KeyRef => ({ keyId: `patient:${patientId}`, version: 1 });
 
 /** Wraps a patient's raw key under an organisation root key (creation and rotation alike). */
 export function wrapPatientKey(orgRoot: Buffer, input: { orgId: string; orgKeyVersion: number; patientId: string; raw: Buffer }): Buffer {
@@ -110,9 +133,9 @@ export class KeyRing {
   constructor(
     private readonly master: MasterKeyProvider,
     clock: Clock,
-    options: { cacheTtlMs?: number } = {},
+    options: { cacheTtlMs?: number; cacheEntries?: number } = {},
   ) {
-    this.#cache = new KeyCache(clock, options.cacheTtlMs ?? 5 * 60_000);
+    this.#cache = new KeyCache(clock, options.cacheTtlMs ?? 5 * 60_000, options.cacheEntries ?? defaultKeyCacheEntries);
   }
 
   /** Forgets every unwrapped key (tests, rotation, shutdown). */
@@ -194,8 +217,26 @@ export class KeyRing {
     await tx.insert(patientKeys).values({ orgId, patientId, wrappedKey: wrapped, orgKeyVersion: root.version, createdAt: now });
   }
 
+  /**
+   * Creates keys for many patients of one organisation (seeding, imports): one organisation-root
+   * lookup and one insert per 1,000 patients, in the caller's transaction. Like
+   * `createPatientKey`, nothing is cached: the keys are unwrapped when first used.
+   */
+  async createPatientKeys(tx: Tx, orgId: string, patientIds: readonly string[], now: Date): Promise<void> {
+    if (patientIds.length === 0) return;
+    const root = await this.#organisationRoot(tx, orgId);
+    const rows = patientIds.map((patientId) => {
+      const raw = randomBytes(keyBytes);
+      const wrapped = wrapPatientKey(root.key, { orgId, orgKeyVersion: root.version, patientId, raw });
+      raw.fill(0);
+      return { orgId, patientId, wrappedKey: wrapped, orgKeyVersion: root.version, createdAt: now };
+    });
+    // 5 parameters a row: well under PostgreSQL's 65,535 bind parameters per statement.
+    for (let start = 0; start < rows.length; start += 1000) await tx.insert(patientKeys).values(rows.slice(start, start + 1000));
+  }
+
   async patientKey(tx: Tx, orgId: string, patientId: string): Promise<{ ref: KeyRef; key: Buffer }> {
-    const ref = { keyId: `patient:${patientId}`, version: 1 };
+    const ref = patientKeyRef(patientId);
     const cached = this.#cache.get(`patient:${orgId}:${patientId}`);
     if (cached) return { ref, key: cached[0]! };
     const [row] = await tx
@@ -208,6 +249,46 @@ export class KeyRing {
     const root = await this.#organisationRoot(tx, orgId, row.orgKeyVersion);
     const key = unwrapPatientKey(root.key, { orgId, orgKeyVersion: row.orgKeyVersion, patientId, wrapped: row.wrappedKey });
     this.#cache.set(`patient:${orgId}:${patientId}`, [key]);
+    return { ref, key };
+  }
+
+  /**
+   * A patient's key from a `patient_keys` row the caller already read (the one-statement dossier
+   * read returns it with the data): no extra round trip unless the organisation root is not
+   * cached. `roots` says where that root is read then: the caller's transaction (`{ tx }`), or a
+   * short tenant transaction of its own (`{ db }`, for callers outside any transaction — never
+   * pass `{ db }` from inside a transaction: on PGlite it would wait for itself).
+   *
+   * The row is the truth about erasure: a row without a wrapped key fails with `KeyShreddedError`
+   * even when this process still caches the key (another process may have shredded it), and the
+   * cached copy is dropped.
+   */
+  async patientKeyFromRow(
+    orgId: string,
+    patientId: string,
+    row: { wrappedKey: Buffer | Uint8Array | null; orgKeyVersion: number },
+    roots: { tx: Tx } | { db: Database },
+  ): Promise<{ ref: KeyRef; key: Buffer }> {
+    const ref = patientKeyRef(patientId);
+    const cacheId = `patient:${orgId}:${patientId}`;
+    if (!row.wrappedKey) {
+      this.#cache.evict(cacheId);
+      throw new KeyShreddedError();
+    }
+    const cached = this.#cache.get(cacheId);
+    if (cached) return { ref, key: cached[0]! };
+    const wrapped = Buffer.isBuffer(row.wrappedKey) ? row.wrappedKey : Buffer.from(row.wrappedKey);
+    // The row names the root's version, so a cached root needs no lookup at all (unlike
+    // `#organisationRoot`, which reads the row first). An organisation shredded by another process
+    // stays usable here for at most the cache lifetime, as every cached key does.
+    const rootKey =
+      this.#cache.get(`org-root:${orgId}:${row.orgKeyVersion}`)?.[0] ??
+      ('tx' in roots
+        ? await this.#organisationRoot(roots.tx, orgId, row.orgKeyVersion)
+        : await roots.db.tenant(orgId, (tx) => this.#organisationRoot(tx, orgId, row.orgKeyVersion))
+      ).key;
+    const key = unwrapPatientKey(rootKey, { orgId, orgKeyVersion: row.orgKeyVersion, patientId, wrapped });
+    this.#cache.set(cacheId, [key]);
     return { ref, key };
   }
 

@@ -5,6 +5,7 @@ import type { PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
 import pg from 'pg';
+import { isRegisteredDbFunction, type DbFunction } from './functions.ts';
 import { DataDirLock } from './lock-file.ts';
 import { migratePglite, migratePostgres } from './migrate.ts';
 import { Mutex } from './mutex.ts';
@@ -21,6 +22,12 @@ export const platformOrgId = '00000000-0000-0000-0000-000000000000';
 
 export interface TransactionOptions {
   isolation?: 'read committed' | 'repeatable read' | 'serializable';
+  /**
+   * Tenant transactions of a patient in the portal: the second wall. Every table with patient
+   * rows has a restrictive `portal_self` policy that then admits only this patient's rows, so a
+   * bug in a portal service shows nothing of another patient. Staff transactions leave it unset.
+   */
+  patientId?: string;
 }
 
 /**
@@ -38,6 +45,17 @@ export interface Database {
    * sealer and verifier). Loudly named so that every use is easy to find in review.
    */
   systemDb<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * One statement, one round trip, outside any explicit transaction: calls a registered plpgsql
+   * function (core/db/functions.ts) with `orgId` as its first parameter. The function itself
+   * switches to haven_app and sets `app.org_id`/`app.scope` with `is_local = true`, so the context
+   * lasts only for this statement's implicit transaction. Rows come back as the driver parses
+   * them (bytea as Buffer on both engines). Never call it from inside `tenant`/`identity`/
+   * `systemDb`: it is not part of that transaction, and on PGlite it would wait for itself.
+   */
+  callTenantFunction<T extends object = Record<string, unknown>>(orgId: string, fn: DbFunction, params: readonly unknown[]): Promise<T[]>;
+  /** The same for identity-level functions (no tenant; the function sets `app.org_id` to ''). */
+  callIdentityFunction<T extends object = Record<string, unknown>>(fn: DbFunction, params: readonly unknown[]): Promise<T[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
   /**
@@ -49,12 +67,18 @@ export interface Database {
 
 type Drizzle = ReturnType<typeof drizzlePglite<Schema>> | ReturnType<typeof drizzleNodePg<Schema>>;
 
+/** Sends one registered function call as one statement (see `Database.callTenantFunction`). */
+type CallStatement = (fn: DbFunction, values: unknown[]) => Promise<object[]>;
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 class DrizzleDatabase implements Database {
   constructor(
     readonly engine: 'pglite' | 'postgres',
     private readonly drizzle: Drizzle,
     private readonly serialise: Mutex | null,
     private readonly onClose: () => Promise<void>,
+    private readonly callStatement: CallStatement,
     readonly unsafeEmbeddedClient: PGlite | null = null,
   ) {}
 
@@ -70,7 +94,7 @@ class DrizzleDatabase implements Database {
           // One round trip: drop to the request role and set tenant and scope for this
           // transaction only (is_local = true), so nothing leaks to the next user of the connection.
           await tx.execute(
-            sql`select set_config('role', ${requestRole}, true), set_config('app.org_id', ${orgId ?? ''}, true), set_config('app.scope', ${scope}, true)`,
+            sql`select set_config('role', ${requestRole}, true), set_config('app.org_id', ${orgId ?? ''}, true), set_config('app.scope', ${scope}, true), set_config('app.patient_id', ${options.patientId ?? ''}, true)`,
           );
           return fn(tx);
         },
@@ -81,6 +105,7 @@ class DrizzleDatabase implements Database {
 
   tenant<T>(orgId: string, fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T> {
     if (!/^[0-9a-f-]{36}$/i.test(orgId)) throw new Error('tenant() needs an organisation id');
+    if (options?.patientId !== undefined && !/^[0-9a-f-]{36}$/i.test(options.patientId)) throw new Error('tenant() needs a patient id for a portal transaction');
     return this.run(orgId, 'request', fn, options);
   }
 
@@ -90,6 +115,23 @@ class DrizzleDatabase implements Database {
 
   systemDb<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.run(null, 'system', fn);
+  }
+
+  async callTenantFunction<T extends object>(orgId: string, fn: DbFunction, params: readonly unknown[]): Promise<T[]> {
+    // The function trusts its first parameter as the tenant: refuse anything but a UUID here,
+    // before it reaches SQL (the value itself stays out of the message).
+    if (typeof orgId !== 'string' || !uuidPattern.test(orgId)) throw new TypeError('callTenantFunction() needs an organisation id (a UUID)');
+    return this.call<T>(fn, [orgId, ...params]);
+  }
+
+  async callIdentityFunction<T extends object>(fn: DbFunction, params: readonly unknown[]): Promise<T[]> {
+    return this.call<T>(fn, [...params]);
+  }
+
+  private async call<T extends object>(fn: DbFunction, values: unknown[]): Promise<T[]> {
+    if (!isRegisteredDbFunction(fn)) throw new TypeError('only functions registered in core/db/functions.ts can be called');
+    const body = () => this.callStatement(fn, values) as Promise<T[]>;
+    return this.serialise ? this.serialise.run(body) : body();
   }
 
   async ping(): Promise<void> {
@@ -125,10 +167,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
         options.onMigrated?.(applied);
       }
       const db = drizzlePglite({ client, schema });
+      // No explicit BEGIN: the statement is its own implicit transaction, so the function's local
+      // settings end with it. The Mutex (taken by the caller) keeps it apart from transactions.
+      const callStatement: CallStatement = async (fn, values) => {
+        const result = await client.query<Record<string, unknown>>(fn.text, values);
+        return result.rows.map(bufferBytea);
+      };
       return new DrizzleDatabase('pglite', db, new Mutex(), async () => {
         await client.close();
         lock?.release();
-      }, client);
+      }, callStatement, client);
     } catch (error) {
       lock?.release();
       throw error;
@@ -144,7 +192,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     /* a dropped idle client is replaced on next use; the query that needs it reports the error */
   });
   const db = drizzleNodePg({ client: pool, schema });
-  return new DrizzleDatabase('postgres', db, null, () => pool.end());
+  // A named statement: pg parses and plans it once per connection, then sends Bind/Execute/Sync
+  // only. Outside BEGIN the statement is its own transaction; the connection goes back to the
+  // pool when it ends, error or not.
+  const callStatement: CallStatement = async (fn, values) => (await pool.query({ name: fn.name, text: fn.text, values })).rows as object[];
+  return new DrizzleDatabase('postgres', db, null, () => pool.end(), callStatement);
 }
 
 
@@ -156,6 +208,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 export async function unsafeEnterTenant(tx: Tx, orgId: string): Promise<void> {
   if (!/^[0-9a-f-]{36}$/i.test(orgId)) throw new Error('unsafeEnterTenant() needs an organisation id');
   await tx.execute(sql`select set_config('app.org_id', ${orgId}, true)`);
+}
+
+/** PGlite returns bytea as Uint8Array, pg as Buffer: give callers Buffers on both engines. */
+function bufferBytea(row: Record<string, unknown>): Record<string, unknown> {
+  for (const [column, value] of Object.entries(row)) {
+    if (value instanceof Uint8Array && !Buffer.isBuffer(value)) row[column] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
+  return row;
 }
 
 /** Runs raw SQL on a transaction and returns its rows (both drivers answer `{ rows }`). */

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type TestHarness } from '../../../test/support/harness.ts';
 import { createTestOrganisation, type TestOrganisation } from '../../../test/support/fixtures.ts';
-import { queryRows } from './database.ts';
+import { queryRows, type Tx } from './database.ts';
 import { auditEvents, memberships, organisations } from './schema.ts';
 
 describe('row-level security', () => {
@@ -59,6 +60,51 @@ describe('row-level security', () => {
     await expect(h.db.tenant(a.orgId, (tx) => tx.execute(sql`alter table memberships disable row level security`))).rejects.toThrow();
     const count = await h.db.tenant(a.orgId, (tx) => tx.select().from(auditEvents));
     expect(count.length).toBeGreaterThan(0);
+  });
+
+  it('keeps a portal transaction to its own patient (portal_self), and staff transactions to the tenant', async () => {
+    // Raw rows: what matters here is the wall, not the sealing (the patient features test that).
+    const [own, other] = [randomUUID(), randomUUID()];
+    const bytes = Buffer.from('not a real ciphertext');
+    await h.db.tenant(a.orgId, async (tx) => {
+      for (const id of [own, other]) {
+        await tx.execute(sql`insert into patient_keys (org_id, patient_id, wrapped_key, org_key_version, created_at) values (${a.orgId}, ${id}, ${bytes}, 1, now())`);
+        await tx.execute(
+          sql`insert into patients (org_id, id, name, birth_date, birth_date_bidx, details, status, created_by_account_id, created_at, updated_at)
+              values (${a.orgId}, ${id}, ${bytes}, ${bytes}, ${bytes}, ${bytes}, 'active', ${a.owner.accountId}, now(), now())`,
+        );
+      }
+    });
+    // A portal transaction as the server opens one: Database.tenant with the patient set.
+    const asPortal = <T>(patientId: string, fn: (tx: Tx) => Promise<T>) => h.db.tenant(a.orgId, fn, { patientId });
+    const seen = await asPortal(own, (tx) => queryRows<{ id: string }>(tx, sql`select id from patients`));
+    expect(seen.map((row) => row.id)).toEqual([own]);
+    const keys = await asPortal(own, (tx) => queryRows<{ patient_id: string }>(tx, sql`select patient_id from patient_keys`));
+    expect(keys.map((row) => row.patient_id)).toEqual([own]);
+    // Another patient's rows cannot be changed or written, even inside the right practice.
+    await asPortal(own, (tx) => tx.execute(sql`update patients set updated_at = now() + interval '1 day' where id = ${other}`));
+    const untouched = await h.db.tenant(a.orgId, (tx) => queryRows<{ n: number }>(tx, sql`select count(*)::int as n from patients where id = ${other} and updated_at = created_at`));
+    expect(untouched[0]!.n).toBe(1);
+    await expect(
+      asPortal(own, (tx) => tx.execute(sql`insert into patient_name_tokens (org_id, token, patient_id) values (${a.orgId}, ${bytes}, ${other})`)),
+    ).rejects.toThrow();
+    await expect(
+      asPortal(own, (tx) =>
+        tx.insert(auditEvents).values({ orgId: a.orgId, occurredAt: new Date(), action: 'audit.read', outcome: 'success', changedFields: [], patientId: other } as never),
+      ),
+    ).rejects.toThrow();
+    // The same writes for the portal's own patient go through.
+    await asPortal(own, async (tx) => {
+      await tx.execute(sql`insert into patient_name_tokens (org_id, token, patient_id) values (${a.orgId}, ${bytes}, ${own})`);
+      await tx.insert(auditEvents).values({ orgId: a.orgId, occurredAt: new Date(), action: 'audit.read', outcome: 'success', changedFields: [], patientId: own } as never);
+    });
+    // Staff transactions (no patient set) see every patient of the practice, none of another.
+    const staff = await h.db.tenant(a.orgId, (tx) => queryRows<{ id: string }>(tx, sql`select id from patients`));
+    expect(new Set(staff.map((row) => row.id))).toEqual(new Set([own, other]));
+    expect(await h.db.tenant(b.orgId, (tx) => queryRows(tx, sql`select id from patients`))).toEqual([]);
+    // The setting ends with its transaction: the next one on the same engine sees the practice again.
+    expect((await h.db.tenant(a.orgId, (tx) => queryRows<{ id: string }>(tx, sql`select id from patients`))).length).toBe(2);
+    expect(() => h.db.tenant(a.orgId, async () => 0, { patientId: 'not-a-uuid' })).toThrow();
   });
 
   it('keeps 50 concurrent requests of two tenants apart', async () => {

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, customType, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { UploadableMime } from '@haven/contracts';
+import type { NationalIdKind, Permission, UploadableMime } from '@haven/contracts';
 import { sealed } from '../crypto/sealed-column.ts';
 
 /*
@@ -70,11 +70,17 @@ export const organisations = pgTable('organisations', {
   allowedPatientFactors: text('allowed_patient_factors').array().$type<Array<'passkey' | 'totp' | 'sms' | 'email_code'>>().notNull().default(sql`'{passkey,totp,sms}'::text[]`),
   /** How long staff may trust a browser after a second factor (0: never, at most 12). */
   trustedDeviceHours: integer('trusted_device_hours').notNull().default(12),
+  /** How long a break-the-glass grant lasts, in minutes (15–240). */
+  breakGlassMinutes: integer('break_glass_minutes').notNull().default(60),
+  /** Must patients sign in to the portal with a second factor (default off; issue 5 §9.3). */
+  patientSecondFactorRequired: boolean('patient_second_factor_required').notNull().default(false),
   createdAt: ts('created_at').notNull(),
   updatedAt: ts('updated_at').notNull(),
 });
 
 export type StaffRoleColumn = 'owner' | 'admin' | 'practitioner' | 'assistant';
+/** What memberships.role and invitations.role may hold: a built-in role, or 'custom' with custom_role_id. */
+export type MembershipRoleColumn = StaffRoleColumn | 'custom';
 
 export const memberships = pgTable(
   'memberships',
@@ -82,7 +88,9 @@ export const memberships = pgTable(
     orgId: uuid('org_id').notNull(),
     id: uuid('id').notNull(),
     accountId: uuid('account_id').notNull(),
-    role: text('role').$type<StaffRoleColumn>().notNull(),
+    role: text('role').$type<MembershipRoleColumn>().notNull(),
+    /** Set exactly when `role` is 'custom' (a CHECK says so); one of this practice's custom_roles. */
+    customRoleId: uuid('custom_role_id'),
     status: text('status').$type<'active' | 'deactivated'>().notNull(),
     createdAt: ts('created_at').notNull(),
     deactivatedAt: ts('deactivated_at'),
@@ -90,7 +98,7 @@ export const memberships = pgTable(
   (t) => [primaryKey({ columns: [t.orgId, t.id] })],
 );
 
-export type ActionTokenPurpose = 'verify_email' | 'password_reset' | 'invitation' | 'email_change' | 'sign_in_confirmation' | 'not_me';
+export type ActionTokenPurpose = 'verify_email' | 'password_reset' | 'invitation' | 'email_change' | 'sign_in_confirmation' | 'not_me' | 'patient_invitation';
 
 export const actionTokens = pgTable('action_tokens', {
   id: uuid('id').primaryKey(),
@@ -112,7 +120,9 @@ export const invitations = pgTable(
     /** Sealed under the organisation's key; `emailBidx` under its blind-index key. */
     email: sealed('email').notNull(),
     emailBidx: bytea('email_bidx').notNull(),
-    role: text('role').$type<StaffRoleColumn>().notNull(),
+    role: text('role').$type<MembershipRoleColumn>().notNull(),
+    /** Set only when `role` is 'custom'; cleared when that role is deleted (finished invitations stay as history). */
+    customRoleId: uuid('custom_role_id'),
     invitedByAccountId: uuid('invited_by_account_id').notNull(),
     tokenId: uuid('token_id').notNull(),
     createdAt: ts('created_at').notNull(),
@@ -270,6 +280,166 @@ export const organisationFiles = pgTable(
   (t) => [primaryKey({ columns: [t.orgId, t.id] })],
 );
 
+/** A practice's own roles: a name and a subset of the permission catalogue (checked in the app). */
+export const customRoles = pgTable(
+  'custom_roles',
+  {
+    orgId: uuid('org_id').notNull(),
+    id: uuid('id').notNull(),
+    /** A job title, not personal: clear. Unique per practice, case-insensitively. */
+    name: text('name').notNull(),
+    permissions: text('permissions').array().$type<Permission[]>().notNull(),
+    createdByAccountId: uuid('created_by_account_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
+export type PatientStatus = 'active' | 'archived' | 'erased';
+
+/**
+ * Patients. Every personal column is sealed under the patient's key (place
+ * `patients:<column>:<org>:<id>`, key ref `patient:<id>`); the blind indexes use the
+ * practice's index key. `id` is also the `patient_keys.patient_id`.
+ */
+export const patients = pgTable(
+  'patients',
+  {
+    orgId: uuid('org_id').notNull(),
+    id: uuid('id').notNull(),
+    /** JSON `{ family, given }`. */
+    name: sealed('name').notNull(),
+    /** ISO date. */
+    birthDate: sealed('birth_date').notNull(),
+    /** NULL only once erased. */
+    birthDateBidx: bytea('birth_date_bidx'),
+    /** JSON: sex, gender, contact, practice notes. */
+    details: sealed('details').notNull(),
+    nationalIdKind: text('national_id_kind').$type<NationalIdKind>(),
+    nationalId: sealed('national_id'),
+    nationalIdBidx: bytea('national_id_bidx'),
+    status: text('status').$type<PatientStatus>().notNull(),
+    createdByAccountId: uuid('created_by_account_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    erasedAt: ts('erased_at'),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
+/** Blind-index tokens of name prefixes, one row per token (search by name). */
+export const patientNameTokens = pgTable(
+  'patient_name_tokens',
+  {
+    orgId: uuid('org_id').notNull(),
+    token: bytea('token').notNull(),
+    patientId: uuid('patient_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.token, t.patientId] })],
+);
+
+/** A patient's care team: memberships whose care-team-scoped permissions reach this patient. */
+export const careTeamMembers = pgTable(
+  'care_team_members',
+  {
+    orgId: uuid('org_id').notNull(),
+    patientId: uuid('patient_id').notNull(),
+    membershipId: uuid('membership_id').notNull(),
+    roleInTeam: text('role_in_team').$type<'responsible' | 'member'>().notNull(),
+    addedByAccountId: uuid('added_by_account_id').notNull(),
+    addedAt: ts('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.patientId, t.membershipId] })],
+);
+
+export type BreakGlassReasonCode = 'emergency' | 'continuity_of_care' | 'patient_request' | 'other';
+
+/** Break-the-glass grants; only `ended_at` may change (column grant). */
+export const breakGlassGrants = pgTable(
+  'break_glass_grants',
+  {
+    orgId: uuid('org_id').notNull(),
+    id: uuid('id').notNull(),
+    patientId: uuid('patient_id').notNull(),
+    membershipId: uuid('membership_id').notNull(),
+    accountId: uuid('account_id').notNull(),
+    /** Clear: it goes into the audit record. */
+    reasonCode: text('reason_code').$type<BreakGlassReasonCode>().notNull(),
+    /** Free text, may hold health data: sealed under the patient key. */
+    reasonText: sealed('reason_text'),
+    grantedAt: ts('granted_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    endedAt: ts('ended_at'),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
+export type DossierEntryKind = 'finding' | 'diagnosis' | 'note' | 'document';
+
+/** The head of a dossier entry: kind, status, current version, timeline date. */
+export const dossierEntries = pgTable(
+  'dossier_entries',
+  {
+    orgId: uuid('org_id').notNull(),
+    id: uuid('id').notNull(),
+    patientId: uuid('patient_id').notNull(),
+    kind: text('kind').$type<DossierEntryKind>().notNull(),
+    currentVersion: integer('current_version').notNull(),
+    status: text('status').$type<'active' | 'entered_in_error'>().notNull(),
+    effectiveAt: ts('effective_at').notNull(),
+    createdByAccountId: uuid('created_by_account_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    enteredInErrorAt: ts('entered_in_error_at'),
+    enteredInErrorByAccountId: uuid('entered_in_error_by_account_id'),
+    enteredInErrorReason: sealed('entered_in_error_reason'),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
+/** Append-only versions of an entry (the request role may only SELECT and INSERT). */
+export const entryVersions = pgTable(
+  'entry_versions',
+  {
+    orgId: uuid('org_id').notNull(),
+    entryId: uuid('entry_id').notNull(),
+    version: integer('version').notNull(),
+    patientId: uuid('patient_id').notNull(),
+    /** JSON per kind; the AAD row id is `<entryId>:v<version>`. */
+    content: sealed('content').notNull(),
+    documentId: uuid('document_id'),
+    effectiveAt: ts('effective_at').notNull(),
+    authorAccountId: uuid('author_account_id').notNull(),
+    /** A built-in role name or `custom:<roleId>`. */
+    authorRole: text('author_role').notNull(),
+    onBehalfOfAccountId: uuid('on_behalf_of_account_id'),
+    changeReason: sealed('change_reason'),
+    recordedAt: ts('recorded_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.entryId, t.version] })],
+);
+
+/** A patient's files; the contents are a blob encrypted under the patient key (core/files). */
+export const patientDocuments = pgTable(
+  'patient_documents',
+  {
+    orgId: uuid('org_id').notNull(),
+    id: uuid('id').notNull(),
+    patientId: uuid('patient_id').notNull(),
+    blobId: uuid('blob_id').notNull(),
+    /** Sealed under the patient key. */
+    name: sealed('name').notNull(),
+    contentType: text('content_type').$type<UploadableMime>().notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    uploadedByAccountId: uuid('uploaded_by_account_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+    sharedWithPatientAt: ts('shared_with_patient_at'),
+    sharedByAccountId: uuid('shared_by_account_id'),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
 /** An account's authenticator app; the secret sealed under the platform key. */
 export const accountTotp = pgTable('account_totp', {
   accountId: uuid('account_id').primaryKey(),
@@ -380,6 +550,64 @@ export const sentCodes = pgTable(
   (table) => [primaryKey({ columns: [table.accountId, table.channel] })],
 );
 
+/**
+ * A patient's portal account in a practice (the patient's counterpart of a membership; created
+ * only by accepting a patient invitation). `memberships` stays staff-only.
+ */
+export const patientAccounts = pgTable(
+  'patient_accounts',
+  {
+    orgId: uuid('org_id').notNull(),
+    id: uuid('id').notNull(),
+    patientId: uuid('patient_id').notNull(),
+    accountId: uuid('account_id').notNull(),
+    status: text('status').$type<'active' | 'deactivated'>().notNull(),
+    createdAt: ts('created_at').notNull(),
+    deactivatedAt: ts('deactivated_at'),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
+/** Invitations to the portal; the address sealed under the practice's key, found by its blind index. */
+export const patientInvitations = pgTable(
+  'patient_invitations',
+  {
+    orgId: uuid('org_id').notNull(),
+    id: uuid('id').notNull(),
+    patientId: uuid('patient_id').notNull(),
+    email: sealed('email').notNull(),
+    emailBidx: bytea('email_bidx').notNull(),
+    invitedByAccountId: uuid('invited_by_account_id').notNull(),
+    tokenId: uuid('token_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    acceptedAt: ts('accepted_at'),
+    acceptedAccountId: uuid('accepted_account_id'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
+/** A patient's comment or correction request; text and resolution sealed under the patient's key. */
+export const patientComments = pgTable(
+  'patient_comments',
+  {
+    orgId: uuid('org_id').notNull(),
+    id: uuid('id').notNull(),
+    patientId: uuid('patient_id').notNull(),
+    kind: text('kind').$type<'comment' | 'correction_request'>().notNull(),
+    documentId: uuid('document_id'),
+    entryId: uuid('entry_id'),
+    text: sealed('text').notNull(),
+    createdByAccountId: uuid('created_by_account_id').notNull(),
+    createdAt: ts('created_at').notNull(),
+    resolvedAt: ts('resolved_at'),
+    resolvedByAccountId: uuid('resolved_by_account_id'),
+    resolution: sealed('resolution'),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.id] })],
+);
+
 export const schema = {
   accounts,
   organisations,
@@ -395,6 +623,17 @@ export const schema = {
   patientKeys,
   erasureLedger,
   organisationFiles,
+  customRoles,
+  patients,
+  patientNameTokens,
+  careTeamMembers,
+  breakGlassGrants,
+  dossierEntries,
+  entryVersions,
+  patientDocuments,
+  patientAccounts,
+  patientInvitations,
+  patientComments,
   accountTotp,
   recoveryCodes,
   accountPasskeys,

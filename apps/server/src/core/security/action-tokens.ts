@@ -22,6 +22,8 @@ export const tokenLifetimeMs: Record<ActionTokenPurpose, number> = {
   sign_in_confirmation: 15 * 60_000,
   // "This wasn't me" in the mail about a new browser: long enough to be read after a weekend.
   not_me: 7 * 24 * 3600_000,
+  // A patient's invitation to the portal, like a staff invitation.
+  patient_invitation: 7 * 24 * 3600_000,
 };
 
 /** Issues a single-use link token; only its hash is stored. */

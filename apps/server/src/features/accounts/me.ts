@@ -1,7 +1,7 @@
 import type { Me } from '@haven/contracts';
 import type { Services } from '../../core/context.ts';
 import type { SessionPending } from '../../core/db/schema.ts';
-import { permissionsOfRole } from '../../core/authz/role-permissions.ts';
+import { permissionsOfMembership } from '../../core/authz/role-permissions.ts';
 import { strictestPolicy } from './password-policy.ts';
 import { activeMembershipsOfAccount, findAccountById, type AccountRow, type MembershipWithOrganisation } from './repository.ts';
 
@@ -39,8 +39,8 @@ export async function loadMe(
       profession: account.profession,
       locale: account.locale,
     },
-    organisation: current ? { id: current.orgId, name: current.orgName, role: current.role, permissions: [...permissionsOfRole(current.role)] } : null,
-    organisations: memberships.map((m) => ({ id: m.orgId, name: m.orgName, role: m.role })),
+    organisation: current ? { id: current.orgId, name: current.orgName, role: current.role, roleName: current.roleName, permissions: [...permissionsOfMembership(current)] } : null,
+    organisations: memberships.map((m) => ({ id: m.orgId, name: m.orgName, role: m.role, roleName: m.roleName })),
     session: {
       id: input.session.id,
       idleTimeoutSeconds: input.session.idleTimeoutSeconds,

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { FieldCrypto, Place } from '../../core/crypto/field-crypto.ts';
 import type { Sealed } from '../../core/crypto/sealed-column.ts';
 import type { Tx } from '../../core/db/database.ts';
-import { accounts, memberships, organisations } from '../../core/db/schema.ts';
+import { accounts, customRoles, memberships, organisations, type MembershipRoleColumn } from '../../core/db/schema.ts';
 
 type AccountColumns = typeof accounts.$inferSelect;
 
@@ -95,7 +95,13 @@ export interface MembershipWithOrganisation {
   orgId: string;
   orgName: string;
   membershipId: string;
-  role: 'owner' | 'admin' | 'practitioner' | 'assistant';
+  /** A built-in role, or 'custom' with the practice's own role (id, name, permissions). */
+  role: MembershipRoleColumn;
+  customRoleId: string | null;
+  roleName: string | null;
+  customRolePermissions: string[] | null;
+  /** How the audit trail names this role: the built-in name or `custom:<roleId>`. */
+  actorRole: string;
   passwordPolicyMode: 'nist' | 'classes';
   passwordMinLength: number;
   idleTimeoutMinutes: number;
@@ -120,6 +126,9 @@ export async function activeMembershipsOfAccount(systemTx: Tx, fields: FieldCryp
       orgName: organisations.name,
       membershipId: memberships.id,
       role: memberships.role,
+      customRoleId: memberships.customRoleId,
+      roleName: customRoles.name,
+      customRolePermissions: customRoles.permissions,
       passwordPolicyMode: organisations.passwordPolicyMode,
       passwordMinLength: organisations.passwordMinLength,
       idleTimeoutMinutes: organisations.idleTimeoutMinutes,
@@ -130,9 +139,16 @@ export async function activeMembershipsOfAccount(systemTx: Tx, fields: FieldCryp
     })
     .from(memberships)
     .innerJoin(organisations, eq(organisations.id, memberships.orgId))
+    .leftJoin(customRoles, and(eq(customRoles.orgId, memberships.orgId), eq(customRoles.id, memberships.customRoleId)))
     .where(and(eq(memberships.accountId, accountId), eq(memberships.status, 'active')));
   const open = accountFieldOpener(systemTx, fields);
-  const opened = await Promise.all(rows.map(async (row) => ({ ...row, orgName: await open.organisationName(row.orgId, row.orgName) })));
+  const opened = await Promise.all(
+    rows.map(async (row) => ({
+      ...row,
+      orgName: await open.organisationName(row.orgId, row.orgName),
+      actorRole: row.role === 'custom' ? `custom:${row.customRoleId}` : row.role,
+    })),
+  );
   return opened.sort((a, b) => a.orgName.localeCompare(b.orgName));
 }
 

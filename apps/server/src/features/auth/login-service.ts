@@ -138,11 +138,11 @@ export async function openSignIn(ctx: RequestContext, input: { account: AccountR
       riskSignals: assessment.signals,
     });
     if (pending === 'second_factor') {
-      await appendAudit(tx, auditOrg, { ...auditMeta(ctx, now), actorAccountId: account.id, actorRole: chosen?.role ?? null }, authEvent({ action: 'auth.password_verified', outcome: 'success', resourceType: 'session', resourceId: session.id }));
+      await appendAudit(tx, auditOrg, { ...auditMeta(ctx, now), actorAccountId: account.id, actorRole: chosen?.actorRole ?? null }, authEvent({ action: 'auth.password_verified', outcome: 'success', resourceType: 'session', resourceId: session.id }));
       return { issued: session, settled: null };
     }
     // Authentication is complete (or only enrolment is owed): hold it, or let it in.
-    const result = await settleSignIn(ctx, tx, { account, sessionId: session.id, auditOrg, actorRole: chosen?.role ?? null, assessment, skippedSecondFactor });
+    const result = await settleSignIn(ctx, tx, { account, sessionId: session.id, auditOrg, actorRole: chosen?.actorRole ?? null, assessment, skippedSecondFactor });
     return { issued: session, settled: result };
   });
   const deviceToken = assessment.newDeviceToken;
@@ -169,7 +169,7 @@ export async function selectOrganisation(ctx: RequestContext, input: { unverifie
   const orgId = membership.orgId;
   if (!allowedBy(membership.ipAllowlist, ctx.ip)) {
     await db.tenant(orgId, (tx) =>
-      appendAudit(tx, orgId, { ...auditMeta(ctx), actorRole: membership.role }, { action: 'access.denied', outcome: 'denied', resourceType: 'organisation', resourceId: orgId, reason: 'ip_not_allowed' }),
+      appendAudit(tx, orgId, { ...auditMeta(ctx), actorRole: membership.actorRole }, { action: 'access.denied', outcome: 'denied', resourceType: 'organisation', resourceId: orgId, reason: 'ip_not_allowed' }),
     );
     throw new AppError('IP_NOT_ALLOWED', { internal: 'address outside the practice allowlist' });
   }
@@ -178,7 +178,7 @@ export async function selectOrganisation(ctx: RequestContext, input: { unverifie
   const issued = await db.tenant(orgId, async (tx) => {
     const rotated = await rotateSessionToken(tx, principal.sessionId, { orgId, idleTimeoutSeconds, now });
     if (!rotated) throw new AppError('SESSION_EXPIRED');
-    await appendAudit(tx, orgId, { ...auditMeta(ctx, now), actorRole: membership.role }, authEvent({
+    await appendAudit(tx, orgId, { ...auditMeta(ctx, now), actorRole: membership.actorRole }, authEvent({
       action: 'auth.organisation_selected',
       outcome: 'success',
       resourceType: 'session',

@@ -125,7 +125,7 @@ export async function changePassword(
   const issued = await changeAccountAudited(
     db,
     account.id,
-    { ...auditMeta(ctx, now), actorRole: principal.role },
+    auditMeta(ctx, now),
     authEvent({ action: 'password.changed', outcome: 'success', resourceType: 'account', resourceId: account.id }),
     async (tx) => {
       await updateAccount(tx, ctx.services.fields, account.id, { passwordHash, passwordChangedAt: now, updatedAt: now, pendingEmail: null });

@@ -51,7 +51,7 @@ export async function getSecurityPolicy(ctx: RequestContext): Promise<SecurityPo
   const { orgId } = memberOf(ctx);
   const row = await ctx.services.db.tenant(orgId, (tx) => findOrganisation(tx, ctx.services.fields, orgId));
   if (!row) throw new AppError('NOT_FOUND');
-  return { password: { mode: row.passwordPolicyMode, minLength: row.passwordMinLength }, idleTimeoutMinutes: row.idleTimeoutMinutes, secondFactorRequired: row.secondFactorRequired, ipAllowlist: row.ipAllowlist, trustedDeviceHours: row.trustedDeviceHours, allowedFactors: { staff: row.allowedStaffFactors, patients: row.allowedPatientFactors } };
+  return { password: { mode: row.passwordPolicyMode, minLength: row.passwordMinLength }, idleTimeoutMinutes: row.idleTimeoutMinutes, secondFactorRequired: row.secondFactorRequired, ipAllowlist: row.ipAllowlist, trustedDeviceHours: row.trustedDeviceHours, allowedFactors: { staff: row.allowedStaffFactors, patients: row.allowedPatientFactors }, breakGlassMinutes: row.breakGlassMinutes };
 }
 
 /**
@@ -110,7 +110,9 @@ export async function changeSecurityPolicy(ctx: RequestContext, policy: Security
     const allowedFactors = policy.allowedFactors === undefined ? { staff: row.allowedStaffFactors, patients: row.allowedPatientFactors } : checkAllowedFactors(policy.allowedFactors);
     if (allowedFactors.staff.join(',') !== row.allowedStaffFactors.join(',')) changed.push('allowedFactors.staff');
     if (allowedFactors.patients.join(',') !== row.allowedPatientFactors.join(',')) changed.push('allowedFactors.patients');
-    result = { password: policy.password, idleTimeoutMinutes: policy.idleTimeoutMinutes, secondFactorRequired, ipAllowlist, trustedDeviceHours, allowedFactors };
+    const breakGlassMinutes = policy.breakGlassMinutes ?? row.breakGlassMinutes;
+    if (row.breakGlassMinutes !== breakGlassMinutes) changed.push('breakGlassMinutes');
+    result = { password: policy.password, idleTimeoutMinutes: policy.idleTimeoutMinutes, secondFactorRequired, ipAllowlist, trustedDeviceHours, allowedFactors, breakGlassMinutes };
     if (changed.length === 0) return;
     await updateOrganisation(tx, ctx.services.fields, member.orgId, {
       passwordPolicyMode: policy.password.mode,
@@ -121,6 +123,8 @@ export async function changeSecurityPolicy(ctx: RequestContext, policy: Security
       trustedDeviceHours,
       allowedStaffFactors: allowedFactors.staff,
       allowedPatientFactors: allowedFactors.patients,
+      // A grant keeps the length it was given; the new length applies to the next one.
+      breakGlassMinutes,
       updatedAt: now,
     });
     if (changed.includes('idleTimeoutMinutes')) await applyIdleTimeoutToOpenSessions(tx, member.orgId, policy.idleTimeoutMinutes * 60, now);

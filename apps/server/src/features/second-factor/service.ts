@@ -317,7 +317,7 @@ export async function finishSignIn(ctx: RequestContext, account: AccountRow, che
     const rotated = await rotateSessionToken(tx, principal.sessionId, { now, pending: null, reauthenticatedAt: now });
     if (!rotated) throw new AppError('SESSION_EXPIRED');
     // Let in (and the browser trusted if asked), or held for confirmation by e-mail; audited.
-    const result = await settleSignIn(ctx, tx, { account, sessionId: principal.sessionId, auditOrg: orgId, actorRole: current?.role ?? null, assessment, trustDevice: options.trustDevice === true });
+    const result = await settleSignIn(ctx, tx, { account, sessionId: principal.sessionId, auditOrg: orgId, actorRole: current?.actorRole ?? null, assessment, trustDevice: options.trustDevice === true });
     return { issued: rotated, settled: result };
   });
   sendAfterCommit(ctx.services.mailer, ctx.log, settled.mails);

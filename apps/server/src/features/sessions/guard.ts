@@ -1,7 +1,7 @@
-import { stepUpWindowSeconds, type StaffRole } from '@haven/contracts';
+import { stepUpWindowSeconds } from '@haven/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appendAudit } from '../../core/audit/record.ts';
-import { noPermissions, permissionsOfRole } from '../../core/authz/role-permissions.ts';
+import { noPermissions, permissionsOfMembership } from '../../core/authz/role-permissions.ts';
 import { auditMeta, type Principal, type RequestContext, type Services } from '../../core/context.ts';
 import { unsafeEnterTenant } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
@@ -30,7 +30,18 @@ const touchEveryMs = 5_000;
 
 type SessionState =
   | { state: 'none' }
-  | { state: 'locked' | 'active'; row: SessionRow; token: string; membership: { id: string; role: string; ipAllowlist: string[] } | undefined };
+  | { state: 'locked' | 'active'; row: SessionRow; token: string; membership: ActiveMembership | undefined };
+
+type ActiveMembership = NonNullable<Awaited<ReturnType<typeof findActiveMembership>>>;
+
+/** The principal's part that the membership decides: role, custom role, permissions. */
+const memberPart = (membership: ActiveMembership) => ({
+  role: membership.role,
+  customRoleId: membership.customRoleId,
+  membershipId: membership.id,
+  permissions: permissionsOfMembership(membership),
+  kind: 'staff' as const,
+});
 
 /** Reads the session cookie and classifies the session at `now`, ending it if past its lifetime. */
 export async function readSession(services: Services, token: string | null, now: Date): Promise<SessionState> {
@@ -116,7 +127,7 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
         ...baseCtx,
         sessionState: session.state,
         sessionToken: session.token,
-        principal: { ...principalBase, orgId: row.orgId, role: membership.role as StaffRole, membershipId: membership.id, permissions: permissionsOfRole(membership.role) },
+        principal: { ...principalBase, orgId: row.orgId, ...memberPart(membership), patientId: null },
       };
       request.ctx = deniedCtx;
       await services.db.tenant(row.orgId, (tx) =>
@@ -131,7 +142,7 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
       throw new AppError('IP_NOT_ALLOWED', { internal: 'address outside the practice allowlist' });
     }
     if (session.state === 'locked') {
-      request.ctx = { ...baseCtx, sessionState: 'locked', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null, permissions: noPermissions } };
+      request.ctx = { ...baseCtx, sessionState: 'locked', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, customRoleId: null, membershipId: null, permissions: noPermissions, kind: null, patientId: null } };
       if (routeAccess.level === 'public' || routeAccess.level === 'locked') return;
       // A held sign-in waiting for its e-mail link may sit idle past the practice's limit; it can
       // do nothing but continue (or learn that its link expired), so the lock does not apply.
@@ -142,13 +153,13 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
     // A session that still owes a sign-in step reaches only the routes of that step.
     if (routeAccess.level === 'second_factor') {
       if (row.pending !== 'second_factor') throw new AppError('SECOND_FACTOR_NOT_PENDING');
-      request.ctx = { ...baseCtx, sessionState: 'active', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null, permissions: noPermissions } };
+      request.ctx = { ...baseCtx, sessionState: 'active', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, customRoleId: null, membershipId: null, permissions: noPermissions, kind: null, patientId: null } };
       return;
     }
     // A held sign-in (features/devices) can only wait for its confirmation and then continue.
     if (routeAccess.level === 'held') {
       if (row.pending !== 'confirmation' && row.pending !== 'confirmed') throw new AppError('SIGN_IN_NOT_HELD');
-      request.ctx = { ...baseCtx, sessionState: 'active', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, membershipId: null, permissions: noPermissions } };
+      request.ctx = { ...baseCtx, sessionState: 'active', sessionToken: session.token, principal: { ...principalBase, orgId: row.orgId, role: null, customRoleId: null, membershipId: null, permissions: noPermissions, kind: null, patientId: null } };
       return;
     }
     if ((row.pending === 'confirmation' || row.pending === 'confirmed') && routeAccess.level !== 'public') throw new AppError('SIGN_IN_CONFIRMATION_REQUIRED');
@@ -157,9 +168,9 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
       throw new AppError('ENROLMENT_REQUIRED');
     }
 
-    let principal: Principal = { ...principalBase, orgId: null, role: null, membershipId: null, permissions: noPermissions };
+    let principal: Principal = { ...principalBase, orgId: null, role: null, customRoleId: null, membershipId: null, permissions: noPermissions, kind: null, patientId: null };
     if (row.orgId && session.membership) {
-      principal = { ...principal, orgId: row.orgId, role: session.membership.role as StaffRole, membershipId: session.membership.id, permissions: permissionsOfRole(session.membership.role) };
+      principal = { ...principal, orgId: row.orgId, ...memberPart(session.membership), patientId: null };
     }
     request.ctx = { ...baseCtx, principal, sessionState: 'active', sessionToken: session.token };
 

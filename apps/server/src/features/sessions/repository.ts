@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../../core/db/database.ts';
-import { memberships, organisations, sessions } from '../../core/db/schema.ts';
+import { customRoles, memberships, organisations, sessions } from '../../core/db/schema.ts';
 import { newId, newToken, sha256 } from '../../core/security/tokens.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -160,12 +160,17 @@ export function listOpenSessions(tx: Tx, accountId: string, now: Date): Promise<
     .orderBy(desc(sessions.lastActiveAt));
 }
 
-/** The account's membership in the tenant the transaction is in, with that practice's network allowlist. */
+/**
+ * The account's membership in the tenant the transaction is in, with that practice's network
+ * allowlist and — for a custom role — that role's permissions, all in one query, so an edited
+ * role applies at the member's next request.
+ */
 export async function findActiveMembership(tx: Tx, accountId: string) {
   const [row] = await tx
-    .select({ id: memberships.id, role: memberships.role, ipAllowlist: organisations.ipAllowlist })
+    .select({ id: memberships.id, role: memberships.role, customRoleId: memberships.customRoleId, customRolePermissions: customRoles.permissions, ipAllowlist: organisations.ipAllowlist })
     .from(memberships)
     .innerJoin(organisations, eq(organisations.id, memberships.orgId))
+    .leftJoin(customRoles, and(eq(customRoles.orgId, memberships.orgId), eq(customRoles.id, memberships.customRoleId)))
     .where(and(eq(memberships.accountId, accountId), eq(memberships.status, 'active')))
     .limit(1);
   return row;

@@ -333,7 +333,7 @@ describe('sessions', () => {
 
       const chosen = await agent.post('/api/v1/auth/select-organisation', { organisationId: other.orgId });
       expect(chosen.status).toBe(200);
-      expect(chosen.body.me.organisation).toEqual({ id: other.orgId, name: other.name, role: 'practitioner' });
+      expect(chosen.body.me.organisation).toMatchObject({ id: other.orgId, name: other.name, role: 'practitioner', roleName: null });
       expect(token(agent)).not.toBe(beforeChoice);
       expect((await agent.get('/api/v1/me')).body.organisation.id).toBe(other.orgId);
       expectError(await replay(beforeChoice).get('/api/v1/me'), 401, 'AUTH_REQUIRED');

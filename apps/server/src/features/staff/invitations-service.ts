@@ -10,7 +10,10 @@ import { checkAccountPassword, reportLockout } from '../auth/password-check.ts';
 import { assertPasswordAllowed } from '../accounts/password-policy.ts';
 import { findAccountByEmail, findAccountById, insertAccount } from '../accounts/repository.ts';
 import { findOrganisation } from '../organisations/repository.ts';
+import { findCustomRole } from '../roles/repository.ts';
+import { refuseRoleGrant } from '../roles/service.ts';
 import { staffEvent } from './audit.ts';
+import { resolveRoleChoice, roleLabel } from './role-choice.ts';
 import {
   findInvitation,
   findInvitationByToken,
@@ -31,16 +34,19 @@ export async function listInvitations(ctx: RequestContext) {
   return { invitations: rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString(), expiresAt: row.expiresAt.toISOString() })) };
 }
 
-/** Invites a person by e-mail with a role; the link is single-use and valid for 7 days. */
-export async function inviteStaff(ctx: RequestContext, input: { email: string; role: StaffRole; locale: Locale }) {
+/**
+ * Invites a person by e-mail with a built-in or custom role; the link is single-use and valid for
+ * 7 days. The same rule as assigning a role applies: nobody invites someone with more than they
+ * hold, and only owners invite owners.
+ */
+export async function inviteStaff(ctx: RequestContext, input: { email: string; role?: StaffRole | undefined; customRoleId?: string | undefined; locale: Locale }) {
   const actor = memberOf(ctx);
   const { db, clock, mailer, config } = ctx.services;
   const now = clock.now();
   const { invitation, mail, denied } = await db.tenant(actor.orgId, async (tx) => {
-    if (input.role === 'owner' && actor.role !== 'owner') {
-      await appendAudit(tx, actor.orgId, auditMeta(ctx, now), { action: 'access.denied', outcome: 'denied', resourceType: 'invitation', reason: 'only owners invite owners' });
-      return { invitation: null, mail: null, denied: new AppError('FORBIDDEN', { internal: 'only owners invite owners' }) };
-    }
+    const choice = await resolveRoleChoice(tx, input);
+    const refused = await refuseRoleGrant(ctx, tx, { permissions: choice.permissions, owner: choice.role === 'owner' }, { type: 'invitation' });
+    if (refused) return { invitation: null, mail: null, denied: refused };
     const existing = await findAccountByEmail(tx, ctx.services.fields, input.email);
     if (existing) {
       const membership = await findMembershipByAccount(tx, existing.id);
@@ -49,15 +55,15 @@ export async function inviteStaff(ctx: RequestContext, input: { email: string; r
     if (await findPendingInvitationByEmail(tx, ctx.services.fields, actor.orgId, input.email, now)) throw new AppError('INVITATION_PENDING');
     const link = await issueActionToken(tx, { purpose: 'invitation', orgId: actor.orgId, email: input.email, now }, ctx.services.fields);
     const id = newId();
-    await insertInvitation(tx, ctx.services.fields, { orgId: actor.orgId, id, email: input.email, role: input.role, invitedByAccountId: actor.accountId, tokenId: link.id, createdAt: now, expiresAt: link.expiresAt });
-    await appendAudit(tx, actor.orgId, auditMeta(ctx, now), staffEvent({ action: 'invitation.sent', outcome: 'success', resourceType: 'invitation', resourceId: id, reason: `role ${input.role}` }));
+    await insertInvitation(tx, ctx.services.fields, { orgId: actor.orgId, id, email: input.email, role: choice.role, customRoleId: choice.customRoleId, invitedByAccountId: actor.accountId, tokenId: link.id, createdAt: now, expiresAt: link.expiresAt });
+    await appendAudit(tx, actor.orgId, auditMeta(ctx, now), staffEvent({ action: 'invitation.sent', outcome: 'success', resourceType: 'invitation', resourceId: id, reason: `role ${roleLabel(choice)}` }));
     const org = await findOrganisation(tx, ctx.services.fields, actor.orgId);
     const inviter = await findAccountById(tx, ctx.services.fields, actor.accountId);
     const locale = existing?.locale ?? input.locale;
     return {
       denied: null,
-      invitation: { id, email: input.email, role: input.role, invitedBy: inviter?.name ?? '', createdAt: now.toISOString(), expiresAt: link.expiresAt.toISOString() },
-      mail: renderMail('invitation', locale, input.email, { organisation: org?.name ?? '', inviter: inviter?.name ?? '', role: roleName(input.role, locale) }, `${config.publicUrl}/accept-invitation#token=${link.token}`),
+      invitation: { id, email: input.email, role: choice.role, customRoleId: choice.customRoleId, roleName: choice.roleName, invitedBy: inviter?.name ?? '', createdAt: now.toISOString(), expiresAt: link.expiresAt.toISOString() },
+      mail: renderMail('invitation', locale, input.email, { organisation: org?.name ?? '', inviter: inviter?.name ?? '', role: choice.roleName ?? roleName(choice.role, locale) }, `${config.publicUrl}/accept-invitation#token=${link.token}`),
     };
   });
   if (denied) throw denied;
@@ -87,12 +93,16 @@ export async function previewInvitation(ctx: RequestContext, input: { token: str
     const invitation = await findInvitationByToken(tx, token.id);
     const org = await findOrganisation(tx, ctx.services.fields, orgId);
     if (!invitation || invitation.revokedAt || invitation.acceptedAt || !org) throw new AppError('TOKEN_INVALID');
+    const custom = invitation.customRoleId ? await findCustomRole(tx, invitation.customRoleId) : undefined;
+    // 'custom' without a role: the role was deleted after the invitation was sent.
+    if (invitation.role === 'custom' && !custom) throw new AppError('TOKEN_INVALID', { internal: 'custom role deleted' });
     const email = await invitationEmail(tx, ctx.services.fields, invitation);
     const account = await findAccountByEmail(tx, ctx.services.fields, email);
     return {
       organisationName: org.name,
       email,
       role: invitation.role,
+      roleName: custom?.name ?? null,
       accountExists: Boolean(account),
       passwordPolicy: { mode: org.passwordPolicyMode, minLength: org.passwordMinLength },
     };
@@ -133,6 +143,7 @@ export async function acceptInvitation(
     const token = await consumeActionToken(tx, 'invitation', input.token, now);
     const invitation = token ? await findInvitationByToken(tx, token.id) : undefined;
     if (!invitation) throw new AppError('TOKEN_INVALID');
+    if (invitation.role === 'custom' && !invitation.customRoleId) throw new AppError('TOKEN_INVALID', { internal: 'custom role deleted' });
     // A new person's account is created before the invitation records who accepted it (the
     // invitation references the account); any refusal below rolls the whole acceptance back.
     const accountId = existing?.id ?? newAccount!.id;
@@ -154,8 +165,9 @@ export async function acceptInvitation(
     if (!(await markInvitation(tx, invitation.id, { acceptedAt: now, acceptedAccountId: accountId }))) throw new AppError('TOKEN_INVALID');
     const membership = existing ? await findMembershipByAccount(tx, accountId) : undefined;
     if (membership?.status === 'active') throw new AppError('ALREADY_MEMBER');
-    if (membership) await updateMembership(tx, membership.id, { status: 'active', deactivatedAt: null, role: invitation.role });
-    else await insertMembership(tx, { orgId, id: newId(), accountId, role: invitation.role, status: 'active', createdAt: now });
-    await appendAudit(tx, orgId, { ...auditMeta(ctx, now), actorAccountId: accountId, actorRole: invitation.role }, staffEvent({ action: 'invitation.accepted', outcome: 'success', resourceType: 'invitation', resourceId: invitation.id }));
+    const role = { role: invitation.role, customRoleId: invitation.customRoleId };
+    if (membership) await updateMembership(tx, membership.id, { status: 'active', deactivatedAt: null, ...role });
+    else await insertMembership(tx, { orgId, id: newId(), accountId, ...role, status: 'active', createdAt: now });
+    await appendAudit(tx, orgId, { ...auditMeta(ctx, now), actorAccountId: accountId, actorRole: roleLabel(invitation) }, staffEvent({ action: 'invitation.accepted', outcome: 'success', resourceType: 'invitation', resourceId: invitation.id }));
   });
 }

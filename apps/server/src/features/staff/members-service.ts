@@ -1,6 +1,7 @@
-import type { IdentityCheck, StaffRole } from '@haven/contracts';
+import { managingPermissions, type IdentityCheck, type MembershipRole, type StaffRole } from '@haven/contracts';
 import { appendAudit } from '../../core/audit/record.ts';
-import { auditMeta, memberOf, type RequestContext } from '../../core/context.ts';
+import { permissionsOfMembership } from '../../core/authz/role-permissions.ts';
+import { actorRoleOf, auditMeta, memberOf, type RequestContext } from '../../core/context.ts';
 import type { Tx } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
 import { sendAfterCommit } from '../../core/mail/mailer.ts';
@@ -15,16 +16,20 @@ import { endAccountSessions } from '../sessions/repository.ts';
 import { staffEvent } from './audit.ts';
 import { findMembership, listMembers, lockActiveOwners, updateMembership, type MembershipRow } from './repository.ts';
 import { revokeAllDeviceTrust } from '../devices/repository.ts';
+import { refuseRoleGrant } from '../roles/service.ts';
+import { resolveRoleChoice, roleLabel } from './role-choice.ts';
 
 export async function listStaff(ctx: RequestContext) {
   const { orgId } = memberOf(ctx);
   const rows = await ctx.services.db.tenant(orgId, (tx) => listMembers(tx, ctx.services.fields));
   const active = rows.filter((row) => row.status === 'active');
+  // "Admins to the minimum": the page counts who can manage the practice, whatever their role is called.
+  const managing = (row: (typeof rows)[number]) => [...permissionsOfMembership(row)].some((permission) => managingPermissions.has(permission));
   return {
-    members: rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() })),
+    members: rows.map(({ customRolePermissions: _permissions, ...row }) => ({ ...row, createdAt: row.createdAt.toISOString() })),
     counts: {
       owners: active.filter((row) => row.role === 'owner').length,
-      admins: active.filter((row) => row.role === 'admin').length,
+      managing: active.filter(managing).length,
       active: active.length,
     },
   };
@@ -38,7 +43,7 @@ async function targetMember(tx: Tx, unverifiedMembershipId: string): Promise<Mem
 }
 
 /** Only owners make or unmake owners: an admin cannot promote anyone above themselves. */
-async function assertMayTouchOwner(ctx: RequestContext, tx: Tx, target: MembershipRow, newRole?: StaffRole): Promise<void> {
+async function assertMayTouchOwner(ctx: RequestContext, tx: Tx, target: MembershipRow, newRole?: MembershipRole): Promise<void> {
   const actor = memberOf(ctx);
   if ((target.role === 'owner' || newRole === 'owner') && actor.role !== 'owner') {
     await appendAudit(tx, actor.orgId, auditMeta(ctx), { action: 'access.denied', outcome: 'denied', resourceType: 'membership', resourceId: target.id, reason: 'only owners manage owners' });
@@ -53,21 +58,29 @@ async function assertNotLastOwner(tx: Tx, target: MembershipRow): Promise<void> 
   if (owners.filter((id) => id !== target.id).length === 0) throw new AppError('LAST_OWNER');
 }
 
-export async function changeRole(ctx: RequestContext, input: { unverifiedMembershipId: string; role: StaffRole }): Promise<void> {
+/**
+ * Gives a member a built-in role or one of the practice's own. Nobody hands out more than they
+ * hold (rolePolicy: an administrator cannot make someone a practitioner, whose clinical
+ * permissions they lack), only owners make or unmake owners, and the last owner stays.
+ */
+export async function changeRole(ctx: RequestContext, input: { unverifiedMembershipId: string; role?: StaffRole | undefined; customRoleId?: string | undefined }): Promise<void> {
   const actor = memberOf(ctx);
   const now = ctx.services.clock.now();
   // A denial must leave its audit record even though the change is refused.
   const denied = await ctx.services.db.tenant(actor.orgId, async (tx) => {
     const target = await targetMember(tx, input.unverifiedMembershipId);
-    if (target.role === input.role) return null;
+    const choice = await resolveRoleChoice(tx, input);
+    if (target.role === choice.role && target.customRoleId === choice.customRoleId) return null;
     try {
-      await assertMayTouchOwner(ctx, tx, target, input.role);
+      await assertMayTouchOwner(ctx, tx, target, choice.role);
     } catch (error) {
       return error;
     }
+    const refused = await refuseRoleGrant(ctx, tx, { permissions: choice.permissions, owner: choice.role === 'owner' }, { type: 'membership', id: target.id });
+    if (refused) return refused;
     await assertNotLastOwner(tx, target);
-    await updateMembership(tx, target.id, { role: input.role });
-    await appendAudit(tx, actor.orgId, auditMeta(ctx, now), staffEvent({ action: 'member.role_changed', outcome: 'success', resourceType: 'membership', resourceId: target.id, changedFields: ['role'], reason: `${target.role} → ${input.role}` }));
+    await updateMembership(tx, target.id, { role: choice.role, customRoleId: choice.customRoleId });
+    await appendAudit(tx, actor.orgId, auditMeta(ctx, now), staffEvent({ action: 'member.role_changed', outcome: 'success', resourceType: 'membership', resourceId: target.id, changedFields: ['role'], reason: `${roleLabel(target)} → ${roleLabel(choice)}` }));
     return null;
   });
   if (denied) throw denied;
@@ -152,7 +165,7 @@ export async function resetMemberFactors(ctx: RequestContext, input: { unverifie
     db,
     target.accountId,
     auditMeta(ctx, now),
-    { action: 'mfa.factors_reset_by_admin', outcome: 'success', resourceType: 'account', resourceId: target.accountId, reason: `identity checked: ${input.identityCheck}`, actorAccountId: actor.accountId, actorRole: actor.role },
+    { action: 'mfa.factors_reset_by_admin', outcome: 'success', resourceType: 'account', resourceId: target.accountId, reason: `identity checked: ${input.identityCheck}`, actorAccountId: actor.accountId, actorRole: actorRoleOf(actor) },
     async (tx) => {
       await lockFactorsOf(tx, target.accountId);
       await deleteAllSecondFactors(tx, target.accountId);

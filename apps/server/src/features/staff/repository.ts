@@ -2,7 +2,7 @@ import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { FieldCrypto, Place } from '../../core/crypto/field-crypto.ts';
 import { queryRows, type Tx } from '../../core/db/database.ts';
 import { accountFieldOpener } from '../accounts/repository.ts';
-import { accounts, invitations, memberships } from '../../core/db/schema.ts';
+import { accounts, customRoles, invitations, memberships } from '../../core/db/schema.ts';
 
 export type MembershipRow = typeof memberships.$inferSelect;
 export type InvitationRow = typeof invitations.$inferSelect;
@@ -16,11 +16,15 @@ export async function listMembers(tx: Tx, fields: FieldCrypto) {
       name: accounts.name,
       email: accounts.email,
       role: memberships.role,
+      customRoleId: memberships.customRoleId,
+      roleName: customRoles.name,
+      customRolePermissions: customRoles.permissions,
       status: memberships.status,
       createdAt: memberships.createdAt,
     })
     .from(memberships)
-    .innerJoin(accounts, eq(accounts.id, memberships.accountId));
+    .innerJoin(accounts, eq(accounts.id, memberships.accountId))
+    .leftJoin(customRoles, and(eq(customRoles.orgId, memberships.orgId), eq(customRoles.id, memberships.customRoleId)));
   const open = accountFieldOpener(tx, fields);
   const opened = await Promise.all(
     rows.map(async (row) => ({ ...row, name: await open.name(row.accountId, row.name), email: await open.email(row.accountId, row.email) })),
@@ -64,18 +68,21 @@ export function invitationEmail(tx: Tx, fields: FieldCrypto, row: InvitationRow)
 
 export async function listPendingInvitations(tx: Tx, fields: FieldCrypto, orgId: string, now: Date) {
   const rows = await tx
-    .select({ invitation: invitations, inviterName: accounts.name })
+    .select({ invitation: invitations, inviterName: accounts.name, roleName: customRoles.name })
     .from(invitations)
     .innerJoin(accounts, eq(accounts.id, invitations.invitedByAccountId))
+    .leftJoin(customRoles, and(eq(customRoles.orgId, invitations.orgId), eq(customRoles.id, invitations.customRoleId)))
     .where(and(eq(invitations.orgId, orgId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, now)))
     .orderBy(asc(invitations.createdAt));
   const open = accountFieldOpener(tx, fields);
   const openPractice = fields.openerFor(tx, orgId);
   return Promise.all(
-    rows.map(async ({ invitation, inviterName }) => ({
+    rows.map(async ({ invitation, inviterName, roleName }) => ({
       id: invitation.id,
       email: await openPractice(invitationEmailPlace(orgId, invitation.id), invitation.email),
       role: invitation.role,
+      customRoleId: invitation.customRoleId,
+      roleName,
       invitedBy: await open.name(invitation.invitedByAccountId, inviterName),
       createdAt: invitation.createdAt,
       expiresAt: invitation.expiresAt,

@@ -24,9 +24,9 @@ const byId = z.strictObject({ id: Uuid });
 
 export function staffRoutes(app: FastifyInstance, services: Services): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.get('/staff', { schema: { tags, summary: 'Staff members and how many owners/admins there are', response: { 200: MemberList } }, config: { access: managers } }, async (request) => listStaff(request.ctx));
+  r.get('/staff', { schema: { tags, summary: 'Staff members and how many owners and managing members there are', response: { 200: MemberList } }, config: { access: managers } }, async (request) => listStaff(request.ctx));
   r.patch('/staff/:id', { schema: { tags, summary: "Change a member's role", params: byId, body: UpdateMemberRequest, response: { 200: z.object({ status: z.literal('ok') }) } }, config: { access: managers } }, async (request) => {
-    await changeRole(request.ctx, { unverifiedMembershipId: request.params.id, role: request.body.role });
+    await changeRole(request.ctx, { unverifiedMembershipId: request.params.id, role: request.body.role, customRoleId: request.body.customRoleId });
     return { status: 'ok' as const };
   });
   r.post('/staff/:id/deactivate', { schema: { tags, summary: 'Deactivate a member (ends their sessions)', params: byId, response: { 200: z.object({ status: z.literal('ok') }) } }, config: { access: managers } }, async (request) => {

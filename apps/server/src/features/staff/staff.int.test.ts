@@ -43,7 +43,7 @@ async function staffOf(org: TestOrganisation) {
   expect(staff.status).toBe(200);
   return staff.body as {
     members: Array<{ id: string; accountId: string; email: string; role: string; status: string }>;
-    counts: { owners: number; admins: number; active: number };
+    counts: { owners: number; managing: number; active: number };
   };
 }
 
@@ -279,7 +279,7 @@ describe('roles', () => {
     const org = await createTestOrganisation(h);
     const admin = await addMember(h, org, 'admin');
     expect((await org.owner.agent.patch(`/api/v1/staff/${admin.membershipId}`, { role: 'owner' })).status).toBe(200);
-    expect((await staffOf(org)).counts).toMatchObject({ owners: 2, admins: 0 });
+    expect((await staffOf(org)).counts).toMatchObject({ owners: 2, managing: 2 });
 
     // The first owner steps down to admin; the new owner is now the last one.
     expect((await org.owner.agent.patch(`/api/v1/staff/${org.owner.membershipId}`, { role: 'admin' })).status).toBe(200);
@@ -289,7 +289,7 @@ describe('roles', () => {
     // Made owner again, the first can deactivate the second.
     expect((await admin.agent.patch(`/api/v1/staff/${org.owner.membershipId}`, { role: 'owner' })).status).toBe(200);
     expect((await org.owner.agent.post(`/api/v1/staff/${admin.membershipId}/deactivate`)).status).toBe(200);
-    expect((await staffOf(org)).counts).toMatchObject({ owners: 1, admins: 0, active: 1 });
+    expect((await staffOf(org)).counts).toMatchObject({ owners: 1, managing: 1, active: 1 });
     const changes = await auditOf(org, 'action=member.role_changed');
     expect(changes.map((event) => event.reason)).toEqual(['admin → owner', 'owner → admin', 'admin → owner']);
     expect(changes.every((event) => event.changedFields.join() === 'role')).toBe(true);
@@ -366,19 +366,19 @@ describe('roles', () => {
     expect(change).toMatchObject({ changedFields: ['role'], reason: 'admin → assistant', actorAccountId: org.owner.accountId });
   });
 
-  it('counts active owners and admins in the staff list', async () => {
+  it('counts active owners and members with managing permissions in the staff list', async () => {
     const org = await createTestOrganisation(h);
     const admin1 = await addMember(h, org, 'admin');
     await addMember(h, org, 'admin');
     const practitioner = await addMember(h, org, 'practitioner');
     await addMember(h, org, 'assistant');
-    expect((await staffOf(org)).counts).toEqual({ owners: 1, admins: 2, active: 5 });
+    expect((await staffOf(org)).counts).toEqual({ owners: 1, managing: 3, active: 5 });
 
     expect((await org.owner.agent.post(`/api/v1/staff/${admin1.membershipId}/deactivate`)).status).toBe(200);
-    expect((await staffOf(org)).counts).toEqual({ owners: 1, admins: 1, active: 4 });
+    expect((await staffOf(org)).counts).toEqual({ owners: 1, managing: 2, active: 4 });
     expect((await org.owner.agent.patch(`/api/v1/staff/${practitioner.membershipId}`, { role: 'owner' })).status).toBe(200);
     const staff = await staffOf(org);
-    expect(staff.counts).toEqual({ owners: 2, admins: 1, active: 4 });
+    expect(staff.counts).toEqual({ owners: 2, managing: 3, active: 4 });
     expect(staff.members).toHaveLength(5); // the deactivated admin is listed, not counted
     expect(staff.members.find((m) => m.id === admin1.membershipId)).toMatchObject({ role: 'admin', status: 'deactivated' });
   });

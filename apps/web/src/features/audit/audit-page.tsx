@@ -211,7 +211,7 @@ export function AuditPage() {
                           <Text size="sm">{event.actorName ?? t('audit.system')}</Text>
                           {event.actorRole ? (
                             <Text size="xs" c="dimmed">
-                              {isRole(event.actorRole) ? t(`roles.${event.actorRole}`) : event.actorRole}
+                              {isRole(event.actorRole) ? t(`roles.${event.actorRole}`) : event.actorRole.startsWith('custom:') ? <span title={event.actorRole}>{t('roles.custom')}</span> : event.actorRole}
                             </Text>
                           ) : null}
                         </Table.Td>

@@ -6,6 +6,7 @@ import { ErrorAlert } from '../../components/error-alert';
 import { BuildingIcon } from '../../components/icons';
 import { api } from '../../lib/api';
 import type { OrganisationChoiceItem } from '../../lib/types';
+import { roleLabel } from '../../lib/role-label';
 
 interface Props {
   choices: readonly OrganisationChoiceItem[];
@@ -65,7 +66,7 @@ export function OrganisationChoice({ choices, onChosen, note, footer }: Props) {
                 <BuildingIcon />
                 <Text fw={500}>{choice.name}</Text>
               </Group>
-              <Badge variant="light">{t(`roles.${choice.role}`)}</Badge>
+              <Badge variant="light">{roleLabel(t, choice)}</Badge>
             </Group>
           </UnstyledButton>
         ))}

@@ -2,10 +2,11 @@ import { Card, Group, SimpleGrid, Stack, Text, Textarea, ThemeIcon, Title, Unsty
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { DevicesIcon, LockIcon, UserIcon } from '../../components/icons';
+import { DevicesIcon, LockIcon, PatientsIcon, UserIcon } from '../../components/icons';
 import { organisationPages } from '../../components/organisation-pages';
 import { PageHeader } from '../../components/page-header';
 import { holds, useMe } from '../../session/session-provider';
+import { roleLabel } from '../../lib/role-label';
 
 export function HomePage() {
   const { t } = useTranslation();
@@ -17,10 +18,11 @@ export function HomePage() {
     <>
       <PageHeader
         title={t('home.title', { name: me.account.name })}
-        description={t('home.subtitle', { organisation: me.organisation.name, role: t(`roles.${me.organisation.role}`) })}
+        description={t('home.subtitle', { organisation: me.organisation.name, role: roleLabel(t, me.organisation) })}
       />
       <Stack gap="xl">
         <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} spacing="md">
+          {holds(me, 'patient:read') ? <Shortcut to="/patients" icon={<PatientsIcon />} title={t('nav.patients')} text={t('home.cards.patients')} /> : null}
           <Shortcut to="/profile" icon={<UserIcon />} title={t('nav.profile')} text={t('home.cards.profile')} />
           <Shortcut to="/sessions" icon={<DevicesIcon />} title={t('nav.sessions')} text={t('home.cards.sessions')} />
           {organisationPages

@@ -17,6 +17,7 @@ import { newPasswordErrors } from '../../lib/new-password';
 import type { InvitationPreviewBody } from '../../lib/types';
 import type { LoginNotice } from '../auth/login-page';
 import { PasswordField } from '../../components/password-field';
+import { roleLabel } from '../../lib/role-label';
 
 /**
  * Joining an organisation from an invitation link. Someone who already has a Haven account
@@ -133,7 +134,7 @@ function AcceptForm({ token, preview }: { token: string; preview: InvitationPrev
               <Text size="sm" c="dimmed">
                 {t('accept.invitedAs')}
               </Text>
-              <Badge variant="light">{t(`roles.${preview.role}`)}</Badge>
+              <Badge variant="light">{roleLabel(t, preview)}</Badge>
             </Group>
           </div>
         </Group>

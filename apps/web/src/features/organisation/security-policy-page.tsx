@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { defaultAllowedFactors, SecurityPolicy, type AllowedFactors, type Me } from '@haven/contracts';
+import { breakGlassMinutesRange, defaultAllowedFactors, SecurityPolicy, type AllowedFactors, type Me } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
 import { AlertIcon, InfoIcon } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
@@ -56,6 +56,7 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
   const [minLength, setMinLength] = useState<number | string>(initial.password.minLength);
   const [idle, setIdle] = useState<number | string>(initial.idleTimeoutMinutes);
   const [trustHours, setTrustHours] = useState<number | string>(initial.trustedDeviceHours ?? 12);
+  const [breakGlassMinutes, setBreakGlassMinutes] = useState<number | string>(initial.breakGlassMinutes ?? breakGlassMinutesRange.default);
   const [secondFactorRequired, setSecondFactorRequired] = useState(initial.secondFactorRequired ?? true);
   // One range per line, as people paste them from their IT provider's e-mail.
   const [allowlistText, setAllowlistText] = useState((initial.ipAllowlist ?? []).join('\n'));
@@ -91,6 +92,7 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
       password: { mode, minLength: Number(minLength) },
       idleTimeoutMinutes: Number(idle),
       trustedDeviceHours: Number(trustHours),
+      breakGlassMinutes: Number(breakGlassMinutes),
       secondFactorRequired,
       ipAllowlist,
       allowedFactors,
@@ -107,6 +109,9 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
     if (ipAllowlist.length > 50) errors['ipAllowlist'] = t('security.network.tooMany', { max: 50 });
     if (!Number.isInteger(candidate.trustedDeviceHours) || candidate.trustedDeviceHours < 0 || candidate.trustedDeviceHours > 12) {
       errors['trustedDeviceHours'] = t('security.trustedDevices.range', { min: 0, max: 12 });
+    }
+    if (!Number.isInteger(candidate.breakGlassMinutes) || candidate.breakGlassMinutes < breakGlassMinutesRange.min || candidate.breakGlassMinutes > breakGlassMinutesRange.max) {
+      errors['breakGlassMinutes'] = t('security.breakGlass.range', breakGlassMinutesRange);
     }
     if (!keepsStrongFactor(allowedFactors.staff) || !keepsStrongFactor(allowedFactors.patients)) errors['allowedFactors'] = t('errors.FACTOR_POLICY_NEEDS_STRONG_FACTOR');
     const parsed = SecurityPolicy.safeParse(candidate);
@@ -284,6 +289,32 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
           </Stack>
         </Card>
         <AllowedFactorsFields value={allowedFactors} onChange={setAllowedFactors} />
+        <Card withBorder padding="lg" data-testid="break-glass-policy">
+          <Stack gap="md">
+            <div>
+              <Title order={2} fz="lg">
+                {t('security.breakGlass.title')}
+              </Title>
+              <Text size="sm" c="dimmed">
+                {t('security.breakGlass.subtitle')}
+              </Text>
+            </div>
+            <NumberInput
+              label={t('security.breakGlass.label')}
+              description={t('security.breakGlass.range', breakGlassMinutesRange)}
+              value={breakGlassMinutes}
+              onChange={setBreakGlassMinutes}
+              min={breakGlassMinutesRange.min}
+              max={breakGlassMinutesRange.max}
+              allowDecimal={false}
+              allowNegative={false}
+              error={fieldErrors['breakGlassMinutes']}
+              maw={240}
+              inputWrapperOrder={['label', 'input', 'description', 'error']}
+              data-testid="break-glass-minutes"
+            />
+          </Stack>
+        </Card>
         <Card withBorder padding="lg" data-testid="network-policy">
           <Stack gap="md">
             <div>

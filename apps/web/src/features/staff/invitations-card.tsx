@@ -3,13 +3,16 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { CreateInvitationRequest, locales, staffRoles, type Locale, type StaffRole } from '@haven/contracts';
+import { CreateInvitationRequest, locales, type Locale } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
 import { currentLocale, isLocale, localeNames } from '../../i18n';
 import { api } from '../../lib/api';
 import { apiFieldErrors, focusFirstError, useDescribeError, zodFieldErrors, type FieldErrors } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
 import type { InvitationItem, InvitationListBody } from '../../lib/types';
+import { roleChoiceOf, roleOptions, useRoleList } from './role-options';
+import { useMe } from '../../session/session-provider';
+import { roleLabel } from '../../lib/role-label';
 
 export function InvitationsCard() {
   const { t, i18n } = useTranslation();
@@ -77,7 +80,7 @@ export function InvitationsCard() {
                         {t('staff.invitations.sentAt', { date: formatDateTime(invitation.createdAt, locale) })}
                       </Text>
                     </Table.Td>
-                    <Table.Td>{t(`roles.${invitation.role}`)}</Table.Td>
+                    <Table.Td>{roleLabel(t, invitation)}</Table.Td>
                     <Table.Td>{invitation.invitedBy}</Table.Td>
                     <Table.Td className="nowrap">{formatDateTime(invitation.expiresAt, locale)}</Table.Td>
                     <Table.Td ta="right">
@@ -107,7 +110,13 @@ function InviteForm() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const [email, setEmail] = useState('');
-  const [role, setRole] = useState<StaffRole>('practitioner');
+  const me = useMe();
+  const [role, setRole] = useState<string>('practitioner');
+  const roles = useRoleList();
+  const options = roleOptions(t, roles.data, me);
+  // Someone who may not hand out the default (an administrator, practitioner) starts on the first role they may.
+  const offered = options.flatMap((option) => ('items' in option ? option.items : [option])).map((item) => item.value);
+  const chosenRole = offered.includes(role) ? role : (offered[0] ?? role);
   const [locale, setLocale] = useState<Locale>(currentLocale());
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [error, setError] = useState<unknown>(null);
@@ -117,7 +126,7 @@ function InviteForm() {
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (pending) return;
-    const parsed = CreateInvitationRequest.safeParse({ email, role, locale });
+    const parsed = CreateInvitationRequest.safeParse({ email, ...roleChoiceOf(chosenRole), locale });
     if (!parsed.success) {
       setFieldErrors(zodFieldErrors(t, parsed.error));
       requestAnimationFrame(() => focusFirstError(formRef.current));
@@ -155,9 +164,10 @@ function InviteForm() {
           />
           <NativeSelect
             label={t('staff.invitations.role')}
-            value={role}
-            onChange={(event) => setRole(event.currentTarget.value as StaffRole)}
-            data={staffRoles.map((value) => ({ value, label: t(`roles.${value}`) }))}
+            value={chosenRole}
+            onChange={(event) => setRole(event.currentTarget.value)}
+            data={options}
+            data-testid="invite-role"
             w={180}
           />
           <NativeSelect

@@ -3,15 +3,16 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { staffRoles, type StaffRole } from '@haven/contracts';
 import { api } from '../../lib/api';
 import { useDescribeError } from '../../lib/errors';
 import { formatDate } from '../../lib/format';
 import type { MemberItem } from '../../lib/types';
 import { useMe } from '../../session/session-provider';
 import { ResetFactorsDialog } from './reset-factors-dialog';
+import { roleChoiceOf, roleOptions, roleValue, useRoleList, type RoleChoice } from './role-options';
+import { roleLabel } from '../../lib/role-label';
 
-type Action = { kind: 'role'; member: MemberItem; role: StaffRole } | { kind: 'deactivate' | 'reactivate' | 'end-sessions'; member: MemberItem };
+type Action = { kind: 'role'; member: MemberItem; choice: RoleChoice; label: string } | { kind: 'deactivate' | 'reactivate' | 'end-sessions'; member: MemberItem };
 
 export function MembersTable({ members, loading }: { members: MemberItem[] | undefined; loading: boolean }) {
   const { t, i18n } = useTranslation();
@@ -20,6 +21,8 @@ export function MembersTable({ members, loading }: { members: MemberItem[] | und
   const queryClient = useQueryClient();
   const locale = i18n.resolvedLanguage ?? 'en';
   const [resetting, setResetting] = useState<MemberItem | null>(null);
+  const roles = useRoleList();
+  const options = roleOptions(t, roles.data, me);
   // Only owners touch owners (the server says the same); nobody resets their own factors here.
   const mayReset = (member: MemberItem) => member.accountId !== me.account.id && member.status === 'active' && (member.role !== 'owner' || me.organisation?.role === 'owner');
 
@@ -28,7 +31,7 @@ export function MembersTable({ members, loading }: { members: MemberItem[] | und
       const path = `/staff/${input.member.id}`;
       switch (input.kind) {
         case 'role':
-          return api.patch<unknown>(path, { role: input.role });
+          return api.patch<unknown>(path, input.choice);
         case 'deactivate':
           return api.post<unknown>(`${path}/deactivate`);
         case 'reactivate':
@@ -41,7 +44,7 @@ export function MembersTable({ members, loading }: { members: MemberItem[] | und
       const name = input.member.name;
       const message =
         input.kind === 'role'
-          ? t('staff.members.roleChanged', { name, role: t(`roles.${input.role}`) })
+          ? t('staff.members.roleChanged', { name, role: input.label })
           : input.kind === 'deactivate'
             ? t('staff.members.deactivated', { name })
             : input.kind === 'reactivate'
@@ -111,13 +114,16 @@ export function MembersTable({ members, loading }: { members: MemberItem[] | und
                             size="xs"
                             w={170}
                             aria-label={t('staff.members.roleOf', { name: member.name })}
-                            value={member.role}
+                            value={roleValue(member)}
                             disabled={!active || action.isPending}
                             onChange={(event) => {
-                              const role = event.currentTarget.value as StaffRole;
-                              if (role !== member.role) action.mutate({ kind: 'role', member, role });
+                              const select = event.currentTarget;
+                              const value = select.value;
+                              const label = select.selectedOptions[0]?.text ?? value;
+                              if (value !== roleValue(member)) action.mutate({ kind: 'role', member, choice: roleChoiceOf(value), label });
                             }}
-                            data={staffRoles.map((role) => ({ value: role, label: t(`roles.${role}`) }))}
+                            // A custom role deleted meanwhile, or not yet loaded, still shows by name.
+                            data={options.some((option) => ('items' in option ? option.items : [option]).some((item) => item.value === roleValue(member))) ? options : [...options, { value: roleValue(member), label: roleLabel(t, member) }]}
                             data-testid="member-role"
                           />
                         </Table.Td>

@@ -23,7 +23,7 @@ export function StaffPage() {
             <Group justify="space-between" align="flex-start" wrap="wrap" gap="lg">
               <SimpleGrid cols={3} spacing="xl">
                 <Count label={t('staff.counts.owners')} value={counts.owners} testId="count-owners" />
-                <Count label={t('staff.counts.admins')} value={counts.admins} testId="count-admins" />
+                <Count label={t('staff.counts.managing')} value={counts.managing} testId="count-managing" />
                 <Count label={t('staff.counts.active')} value={counts.active} testId="count-active" />
               </SimpleGrid>
               <Alert color="orange" variant="light" icon={<ShieldIcon />} maw={420} title={t('staff.counts.adviceTitle')}>
