@@ -18,8 +18,9 @@ declare const authorized: unique symbol;
 export interface AuthorizedPatient {
   readonly patientId: string;
   readonly basis: AccessBasis;
-  /** The break-the-glass grant the access rests on. */
+  /** The break-the-glass grant the access rests on, and when it ends (the facts already read it). */
   readonly grantId?: string;
+  readonly grantExpiresAt?: Date;
   readonly [authorized]: true;
 }
 
@@ -85,7 +86,8 @@ export async function decidePatientAccess<R extends PatientResource>(ctx: Reques
   const facts = await loadPatientFacts(tx, principal, input.unverifiedPatientId, now);
   const decision = satisfies(requirementFor({ kind: principal.kind, permissions: principal.permissions }, input.resource, input.action), facts);
   if (decision.allow) {
-    return { allowed: { patientId: input.unverifiedPatientId, basis: decision.basis, ...(decision.grantId ? { grantId: decision.grantId } : {}) } as AuthorizedPatient };
+    const grant = decision.grantId && facts.grant ? { grantId: decision.grantId, grantExpiresAt: facts.grant.expiresAt } : {};
+    return { allowed: { patientId: input.unverifiedPatientId, basis: decision.basis, ...grant } as AuthorizedPatient };
   }
   // A refusal at a patient of this practice is recorded with the patient's id (it appears in
   // their access log). An id that names no patient here is answered 404 like every unknown id

@@ -120,7 +120,6 @@ export interface SealedDossierHeader {
   status: PatientStatus;
   wrappedKey: Buffer;
   orgKeyVersion: number;
-  grantExpiresAt: Date | null;
 }
 
 export interface TimelineFilter {
@@ -139,12 +138,11 @@ interface TimelineRow extends Partial<EntryRow> {
   p_status: PatientStatus;
   k_wrapped_key: Buffer | Uint8Array;
   k_org_key_version: number;
-  g_expires_at: Date | string | null;
 }
 
 /**
- * The dossier read in one statement: the patient's header, their wrapped key, the grant's expiry
- * (under break-the-glass) and one page of the timeline with every name on it. The header repeats
+ * The dossier read in one statement: the patient's header, their wrapped key and one page of
+ * the timeline with every name on it (a grant's expiry came with the access decision). The header repeats
  * on each entry row (a few hundred bytes), which is cheaper than another round trip; a patient
  * without entries comes back as one row with the entry columns null. Newest first by the
  * clinical time, then id, so the keyset cursor (effective_at, id) is stable.
@@ -159,7 +157,6 @@ export async function readDossierPage(tx: Tx, orgId: string, patient: Authorized
     sql`select p.id as p_id, p.name as p_name, p.birth_date as p_birth_date, p.national_id_kind as p_national_id_kind,
           p.national_id as p_national_id, p.status as p_status,
           k.wrapped_key as k_wrapped_key, k.org_key_version as k_org_key_version,
-          (select g.expires_at from break_glass_grants g where g.org_id = p.org_id and g.id = ${patient.grantId ?? null}::uuid) as g_expires_at,
           t.*
         from patients p
         join patient_keys k on k.org_id = p.org_id and k.patient_id = p.id
@@ -184,7 +181,6 @@ export async function readDossierPage(tx: Tx, orgId: string, patient: Authorized
     status: first.p_status,
     wrappedKey: Buffer.isBuffer(first.k_wrapped_key) ? first.k_wrapped_key : Buffer.from(first.k_wrapped_key),
     orgKeyVersion: first.k_org_key_version,
-    grantExpiresAt: dateOrNull(first.g_expires_at),
   };
   const entries = rows.filter((row) => row.id).map((row) => sealedEntry(row as EntryRow));
   return { header, entries };

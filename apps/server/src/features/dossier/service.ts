@@ -136,14 +136,15 @@ export async function openDossier(ctx: RequestContext, input: { unverifiedPatien
         nationalId: header.nationalId && header.nationalIdKind ? { kind: header.nationalIdKind, value: cipher.open(place('national_id'), header.nationalId) } : null,
         status: header.status,
       },
-      access: accessOf(patient, header.grantExpiresAt),
+      access: accessOf(patient),
       entries: views,
       nextCursor: entries.length > dossierPageSize ? encodeCursor(page[page.length - 1]!) : null,
     };
   });
 }
 
-function accessOf(patient: AuthorizedPatient, grantExpiresAt: Date | null): DossierView['access'] {
+function accessOf(patient: AuthorizedPatient): DossierView['access'] {
+  const grantExpiresAt = patient.grantExpiresAt;
   if (patient.basis === 'care_team') return { basis: 'care_team', grantExpiresAt: null };
   if (patient.basis === 'break_glass' && grantExpiresAt) return { basis: 'break_glass', grantExpiresAt: grantExpiresAt.toISOString() };
   // The dossier policy only ever answers care team or grant for staff; anything else is a bug.
