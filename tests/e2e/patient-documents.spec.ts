@@ -88,13 +88,40 @@ test('uploads a PDF with a title, sees it listed and in the timeline, and downlo
   await row().waitFor();
 });
 
+test('previews the PDF in the page and a text file as text, without downloading either', async () => {
+  await row().getByTestId('document-preview').click();
+  const dialog = page.getByTestId('file-preview');
+  const frame = dialog.getByTestId('file-preview-pdf');
+  await frame.waitFor();
+  // The browser's own viewer shows an object URL of the bytes the page fetched with the session.
+  assert.match((await frame.getAttribute('src')) ?? '', /^blob:/);
+  await shot(page, 'documents-03a-preview-pdf');
+  await dialog.getByRole('button', { name: t('filePreview.close') }).click();
+  await dialog.waitFor({ state: 'hidden' });
+
+  const noteTitle = `Blood pressure readings ${id}`;
+  const readings = `date,systolic,diastolic\n2026-11-01,128,84\n2026-11-08,131,86 ${id}\n`;
+  await page.getByTestId('documents-upload-input').setInputFiles({ name: `readings-${id}.csv`, mimeType: 'text/csv', buffer: Buffer.from(readings) });
+  await page.getByTestId('documents-title').fill(noteTitle);
+  await page.getByTestId('documents-upload-button').click();
+  await page.getByText(t('documents.upload.done', { name: noteTitle }), { exact: true }).waitFor();
+  const csvRow = page.getByTestId('document-row').filter({ has: page.getByTestId('document-title').getByText(noteTitle, { exact: true }) });
+  await csvRow.getByTestId('document-preview').click();
+  const text = dialog.getByTestId('file-preview-text');
+  await text.waitFor();
+  assert.equal((await text.innerText()).trimEnd(), readings.trimEnd());
+  await shot(page, 'documents-03b-preview-text');
+  await dialog.getByRole('button', { name: t('filePreview.close') }).click();
+  await dialog.waitFor({ state: 'hidden' });
+});
+
 test('shares the document with the patient, explained in plain words, and stops sharing it', async () => {
   assert.match(await page.getByTestId('documents-share-explanation').innerText(), new RegExp(escape(t('documents.share.explanation'))));
   const toggle = row().getByRole('switch', { name: t('documents.share.label') });
   assert.equal(await toggle.isChecked(), false);
   await toggle.click({ force: true }); // Mantine draws the track over the native input
   await page.getByText(t('documents.share.shared', { name: title }), { exact: true }).waitFor();
-  await page.waitForFunction(() => (document.querySelector('[data-testid="document-row"] input[role="switch"]') as HTMLInputElement | null)?.checked === true);
+  await page.waitForFunction((input) => (input as HTMLInputElement | null)?.checked === true, await toggle.elementHandle());
   assert.match(await row().innerText(), /Shared on .* by /);
   await shot(page, 'documents-03-shared');
 

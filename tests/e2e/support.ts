@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Secret, TOTP } from 'otpauth';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { test } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { readOutbox } from '../../apps/server/src/cli/outbox.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -46,6 +47,26 @@ export async function shot(page: Page, name: string): Promise<void> {
 }
 
 export const uniqueSuffix = (): string => Math.random().toString(36).slice(2, 8);
+
+/**
+ * `test`, but a failing step first takes a screenshot of each page the spec has open
+ * (`<prefix>-failed-<n>-<page>.png`), so what the browser showed can be looked at afterwards.
+ */
+export function testShowingFailures(prefix: string, pages: () => Array<Page | undefined>): (name: string, fn: () => Promise<void>) => void {
+  let failures = 0;
+  return (name, fn) =>
+    void test(name, async () => {
+      try {
+        await fn();
+      } catch (error) {
+        failures += 1;
+        for (const [index, page] of pages().entries()) {
+          if (page && !page.isClosed()) await shot(page, `${prefix}-failed-${failures}-${index}`).catch(() => undefined);
+        }
+        throw error;
+      }
+    });
+}
 
 /** The web app's own texts, so specs find fields by the labels people read, in each language. */
 export function messages(locale: 'en' | 'de' | 'nl'): (key: string, params?: Record<string, string>) => string {
@@ -215,4 +236,139 @@ export async function readyAfterStepUp(page: Page, ready: Locator, secret: strin
   await ready.or(page.getByTestId('step-up-dialog')).first().waitFor();
   if (await page.getByTestId('step-up-dialog').isVisible()) await confirmItsYouWithApp(page, secret);
   await ready.waitFor();
+}
+
+// ---------- people and patients, as the issue-5 specs meet them ----------
+
+/** A fresh browser (English, downloads allowed) for one person; the spec closes `contexts` in `after`. */
+export async function newPersonPage(browser: Browser, contexts: BrowserContext[]): Promise<Page> {
+  const context = await browser.newContext({ locale: 'en-GB', acceptDownloads: true });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return page;
+}
+
+/** The password step of signing in (the second step, if any, is the caller's). */
+export async function signInWithPassword(page: Page, email: string, password: string): Promise<void> {
+  const t = messages('en');
+  await page.goto(`${baseUrl}/login`);
+  const form = page.getByTestId('login-form');
+  await form.getByLabel(t('fields.email'), { exact: true }).fill(email);
+  await form.getByLabel(t('fields.password'), { exact: true }).fill(password);
+  await form.getByRole('button', { name: t('login.submit') }).click();
+}
+
+/** Waits for the newest e-mail to `to` made from `template` (see apps/server/src/core/mail/templates.ts). */
+export async function mailFromOutbox(to: string, template: string, timeoutMs = 15_000): Promise<{ subject: string; links: string[] }> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const entry = readOutbox(path.join(dataDir, 'outbox', 'mail'), 100).find((mail) => mail.to === to && mail.template === template);
+    if (entry) return entry;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`no ${template} mail to ${to}`);
+}
+
+/** What "New patient" asks for in the specs (contact details optional). */
+export interface NewPatient {
+  family: string;
+  given: string;
+  birthDate: string;
+  sex: 'female' | 'male' | 'other' | 'unknown';
+  email?: string;
+  phone?: string;
+}
+
+/** Registers a patient from "New patient" and waits for their page; returns the patient's id (the address holds only that). */
+export async function registerPatient(page: Page, patient: NewPatient): Promise<string> {
+  const t = messages('en');
+  const optional = (key: string) => `${t(key)} ${t('common.optionalSuffix')}`;
+  await page.goto(`${baseUrl}/patients/new`);
+  const form = page.getByTestId('new-patient-form');
+  await form.getByLabel(t('patients.fields.familyName'), { exact: true }).fill(patient.family);
+  await form.getByLabel(t('patients.fields.givenName'), { exact: true }).fill(patient.given);
+  await form.getByLabel(t('patients.fields.birthDate'), { exact: true }).fill(patient.birthDate);
+  await form.getByLabel(t('patients.fields.sex'), { exact: true }).selectOption(patient.sex);
+  if (patient.email) await form.getByLabel(optional('fields.email'), { exact: true }).fill(patient.email);
+  if (patient.phone) await form.getByLabel(optional('fields.phone'), { exact: true }).fill(patient.phone);
+  await page.getByTestId('new-patient-submit').click();
+  await page.getByRole('heading', { level: 1, name: `${patient.family}, ${patient.given}` }).waitFor();
+  const id = /^\/patients\/([0-9a-f-]{36})$/.exec(new URL(page.url()).pathname)?.[1];
+  assert.ok(id, 'the patient page has the id in its address');
+  return id;
+}
+
+/**
+ * The owner invites a colleague with a built-in role from the staff page; the colleague (in their
+ * own browser) accepts, signs in and sets up the authenticator app. Returns the app's key.
+ */
+export async function inviteColleague(
+  owner: Page,
+  colleaguePage: Page,
+  practiceName: string,
+  colleague: { name: string; email: string; password: string },
+  role: 'admin' | 'practitioner' | 'assistant',
+  shotPrefix: string,
+): Promise<string> {
+  const t = messages('en');
+  await owner.goto(`${baseUrl}/staff`);
+  const invite = owner.getByTestId('invite-form');
+  await invite.getByLabel(t('fields.email'), { exact: true }).fill(colleague.email);
+  await invite.getByLabel(t('staff.invitations.role'), { exact: true }).selectOption(role);
+  await invite.getByRole('button', { name: t('staff.invitations.send') }).click();
+  await owner.getByTestId('invitation-row').filter({ hasText: colleague.email }).waitFor();
+
+  // Haven opened once first, so the CSRF cookie is set before the invitation preview (see second-factor.spec.ts).
+  await colleaguePage.goto(`${baseUrl}/login`);
+  await colleaguePage.getByTestId('login-form').waitFor();
+  await colleaguePage.goto(await linkFromOutbox(colleague.email, '/accept-invitation#token='));
+  const join = colleaguePage.getByTestId('accept-invitation-form');
+  await join.getByLabel(t('fields.fullName'), { exact: true }).fill(colleague.name);
+  await join.getByLabel(t('fields.password'), { exact: true }).fill(colleague.password);
+  await join.getByRole('button', { name: t('accept.submit', { organisation: practiceName }) }).click();
+  await colleaguePage.getByTestId('login-notice').waitFor();
+  await signInWithPassword(colleaguePage, colleague.email, colleague.password);
+  const secret = await enrolAppAtFirstSignIn(colleaguePage, 'en', shotPrefix);
+  await colleaguePage.getByTestId('organisation-name').waitFor();
+  return secret;
+}
+
+/** Waits for the notifications in the top right corner to go (a few seconds): they would catch a click on what lies beneath. */
+export async function dismissNotifications(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.querySelector('.mantine-Notification-root') === null, undefined, { timeout: 15_000 });
+}
+
+/** From the patient page: the Portal tab sends the invitation (to the patient's contact address). */
+export async function invitePatientToPortal(page: Page, email: string): Promise<void> {
+  const t = messages('en');
+  await dismissNotifications(page);
+  await page.getByTestId('tab-portal').click();
+  const form = page.getByTestId('patient-portal-invite');
+  await form.waitFor();
+  assert.equal(await form.getByLabel(t('patientPortal.email'), { exact: true }).inputValue(), email, "the patient's contact address is offered");
+  await form.getByTestId('patient-portal-send').click();
+  await page.locator('[data-testid="patient-portal-state"][data-state="invited"]').waitFor();
+}
+
+/**
+ * The patient opens the invitation link from the outbox, gives a name and a password under the
+ * practice's policy, and lands on the sign-in page with a notice; then signs in to the portal.
+ */
+export async function acceptPatientInvitation(page: Page, patient: { email: string; name: string; password: string }): Promise<void> {
+  const t = messages('en');
+  await page.goto(`${baseUrl}/login`);
+  await page.getByTestId('login-form').waitFor();
+  await page.goto(await linkFromOutbox(patient.email, '/accept-patient-invitation#token='));
+  const form = page.getByTestId('accept-patient-invitation-form');
+  await form.getByLabel(t('fields.fullName'), { exact: true }).fill(patient.name);
+  await form.getByLabel(t('fields.password'), { exact: true }).fill(patient.password);
+  await form.getByTestId('patient-invitation-submit').click();
+  await page.getByTestId('login-notice').waitFor();
+}
+
+/** Signs a patient in (no second factor by default: `patientSecondFactorRequired` is off) and waits for the portal. */
+export async function signInToPortal(page: Page, email: string, password: string): Promise<void> {
+  await signInWithPassword(page, email, password);
+  await page.getByTestId('portal-shell').waitFor();
 }

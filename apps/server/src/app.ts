@@ -26,6 +26,7 @@ import { patientAccountRoutes } from './features/patient-accounts/routes.ts';
 import { careTeamRoutes } from './features/care-teams/routes.ts';
 import { dossierRoutes } from './features/dossier/routes.ts';
 import { patientDocumentRoutes } from './features/patient-documents/routes.ts';
+import { portalRoutes } from './features/portal/routes.ts';
 import { registerAccessGuard } from './features/sessions/guard.ts';
 import { sessionRoutes } from './features/sessions/routes.ts';
 import { staffRoutes } from './features/staff/routes.ts';
@@ -65,7 +66,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         scriptSrc: ["'self'"],
         // The component library sets style attributes; scripts stay strictly same-origin.
         styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
+        // blob: only for the document preview (components/file-preview.tsx): an image or PDF the
+        // page itself fetched with the session and wrapped in an object URL of the listed type.
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        frameSrc: ['blob:'],
         fontSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],
@@ -139,6 +143,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       dossierRoutes(api);
       await organisationFileRoutes(api, services);
       await patientDocumentRoutes(api, services);
+      portalRoutes(api);
     },
     { prefix: '/api/v1' },
   );

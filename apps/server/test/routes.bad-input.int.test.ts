@@ -7,6 +7,7 @@ import type { Access } from '../src/core/http/access.ts';
 import { TestAgent, type TestResponse } from './support/agent.ts';
 import { addMember, createTestOrganisation, freshTotpCode, signupBody, strongPassword, unique, type TestOrganisation } from './support/fixtures.ts';
 import { createHarness, type TestHarness } from './support/harness.ts';
+import { signInPatient } from './support/patient-fixtures.ts';
 
 /*
  * Robustness of every API route against bad input, generated from the routes the running app
@@ -57,7 +58,8 @@ const urlOf = (route: DiscoveredRoute, id: string = randomUuid()) => route.url.r
 
 /**
  * Who calls a route here: the practice's owner — or, for the second step of signing in, the
- * owner in the middle of it (authenticator app set up, password given, code still owed).
+ * owner in the middle of it (authenticator app set up, password given, code still owed), and for
+ * the portal a patient of the practice.
  */
 async function callerFor(route: DiscoveredRoute, org: TestOrganisation): Promise<TestAgent> {
   if (route.access?.level === 'held') {
@@ -68,6 +70,8 @@ async function callerFor(route: DiscoveredRoute, org: TestOrganisation): Promise
     expect(answer.body.status).toBe('confirmation_required');
     return held;
   }
+  // The portal's routes are for the practice's patients: one signed in to it.
+  if (route.access?.level === 'patient') return (await signInPatient(h, org)).agent;
   if (route.access?.level !== 'second_factor') return org.owner.agent;
   // The owner set up an authenticator app at first sign-in: the password alone leaves the
   // session waiting for the second step.
@@ -264,10 +268,10 @@ describe.each(withBody.map((route) => [label(route), route] as const))('%s: inva
 });
 
 describe.each(withQuery.map((route) => [label(route), route] as const))('%s: invalid query strings', (_name, route) => {
-  let org: TestOrganisation;
+  let caller: TestAgent;
   const shape = jsonSchemaOf(zodOf(route.schema?.querystring)!);
   beforeAll(async () => {
-    org = await createTestOrganisation(h);
+    caller = await callerFor(route, await createTestOrganisation(h));
   });
 
   it('answers an invalid value in any parameter with 400 VALIDATION_FAILED naming it', async () => {
@@ -277,7 +281,7 @@ describe.each(withQuery.map((route) => [label(route), route] as const))('%s: inv
       const value = invalidQueryValue(node, sent);
       if (value === null) continue; // a free-form string with no limit: nothing to violate
       tested += 1;
-      const response = await org.owner.agent.get(`${urlOf(route)}?${name}=${encodeURIComponent(value)}`);
+      const response = await caller.get(`${urlOf(route)}?${name}=${encodeURIComponent(value)}`);
       expectCleanError(response, 'VALIDATION_FAILED', sent);
       expect(fieldPaths(response), name).toContain(name);
     }
@@ -286,24 +290,24 @@ describe.each(withQuery.map((route) => [label(route), route] as const))('%s: inv
 
   it('answers an unknown parameter with 400 VALIDATION_FAILED', async () => {
     const sent = marker();
-    const response = await org.owner.agent.get(`${urlOf(route)}?unexpectedParameter=${sent}`);
+    const response = await caller.get(`${urlOf(route)}?unexpectedParameter=${sent}`);
     expectCleanError(response, 'VALIDATION_FAILED', sent);
     expect(fieldPaths(response)).toContain('unexpectedParameter');
   });
 
   it('answers a repeated parameter with 400 VALIDATION_FAILED', async () => {
     const [name] = Object.keys(shape.properties ?? {});
-    const response = await org.owner.agent.get(`${urlOf(route)}?${name}=1&${name}=2`);
+    const response = await caller.get(`${urlOf(route)}?${name}=1&${name}=2`);
     expectCleanError(response, 'VALIDATION_FAILED');
   });
 });
 
 describe.each(withParams.map((route) => [label(route), route] as const))('%s: invalid ids', (_name, route) => {
-  let org: TestOrganisation;
+  let caller: TestAgent;
   beforeAll(async () => {
-    org = await createTestOrganisation(h);
+    caller = await callerFor(route, await createTestOrganisation(h));
   });
-  const send = (url: string) => org.owner.agent.request(route.method as 'POST', url, route.schema?.body ? {} : undefined);
+  const send = (url: string) => caller.request(route.method as 'POST', url, route.schema?.body ? {} : undefined);
 
   it('answers a non-UUID :id with 400 VALIDATION_FAILED naming id', async () => {
     for (const id of ['not-a-uuid', '12345', '00000000-0000-0000-0000-00000000000g', "1'%20or%20'1'%3D'1", '%00']) {

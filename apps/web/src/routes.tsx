@@ -2,7 +2,7 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { Route, Routes } from 'react-router';
 import { AppLayout } from './components/app-layout';
 import { LoadingScreen } from './components/loading-screen';
-import { AnonymousOnly, RequireAuth, RequirePermission } from './components/route-guards';
+import { AnonymousOnly, PatientOnly, RequireAuth, RequirePermission, StaffOnly } from './components/route-guards';
 import { AuditPage } from './features/audit/audit-page';
 import { ConfirmEmailPage } from './features/auth/confirm-email-page';
 import { ForgotPasswordPage } from './features/auth/forgot-password-page';
@@ -14,6 +14,7 @@ import { NotMePage } from './features/devices/not-me-page';
 import { HomePage } from './features/home/home-page';
 import { NotFoundPage } from './features/home/not-found-page';
 import { AcceptInvitationPage } from './features/invitations/accept-invitation-page';
+import { AcceptPatientInvitationPage } from './features/portal/accept-patient-invitation-page';
 import { OrganisationDetailsPage } from './features/organisation/details-page';
 import { FilesPage } from './features/organisation/files-page';
 import { SecurityPolicyPage } from './features/organisation/security-policy-page';
@@ -33,6 +34,8 @@ import { StaffPage } from './features/staff/staff-page';
 const PatientsPage = lazy(() => import('./features/patients/patients-page').then((m) => ({ default: m.PatientsPage })));
 const NewPatientPage = lazy(() => import('./features/patients/new-patient-page').then((m) => ({ default: m.NewPatientPage })));
 const PatientPage = lazy(() => import('./features/patients/patient-page').then((m) => ({ default: m.PatientPage })));
+/** The patient portal: only patients need it, so it loads apart too. */
+const PortalRoutes = lazy(() => import('./features/portal/portal-routes').then((m) => ({ default: m.PortalRoutes })));
 const loading = (page: ReactNode) => <Suspense fallback={<LoadingScreen />}>{page}</Suspense>;
 
 export function AppRoutes() {
@@ -44,11 +47,16 @@ export function AppRoutes() {
       <Route path="/reset-password" element={<ResetPasswordPage />} />
       <Route path="/verify-email" element={<VerifyEmailPage />} />
       <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
+      {/* Not lazy, like /accept-invitation: a lazy page's first render can be restarted, and the
+          link's token is read from the address (and removed from it) on that first render. */}
+      <Route path="/accept-patient-invitation" element={<AcceptPatientInvitationPage />} />
       <Route path="/confirm-email" element={<ConfirmEmailPage />} />
       <Route path="/confirm-sign-in" element={<ConfirmSignInPage />} />
       <Route path="/not-me" element={<NotMePage />} />
       {/* "Confirm it's you" (step-up) for any signed-in page; RequireAuth shows the enrolment setup instead while one is owed. */}
-      <Route element={<StepUpProvider><RequireAuth><AppLayout /></RequireAuth></StepUpProvider>}>
+      {/* A patient's own pages, in the portal's calm frame (features/portal/portal-shell.tsx). */}
+      <Route path="/portal/*" element={<StepUpProvider><RequireAuth><PatientOnly>{loading(<PortalRoutes />)}</PatientOnly></RequireAuth></StepUpProvider>} />
+      <Route element={<StepUpProvider><RequireAuth><StaffOnly><AppLayout /></StaffOnly></RequireAuth></StepUpProvider>}>
         <Route index element={<HomePage />} />
         <Route path="profile" element={<ProfilePage />} />
         <Route path="sessions" element={<SessionsPage />} />

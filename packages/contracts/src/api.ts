@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HeldSignIn } from './devices.ts';
-import { Country, Locale, MembershipRole, PracticeKind, StaffRole } from './roles.ts';
+import { Country, Locale, MembershipRole, membershipRoles, PracticeKind, StaffRole } from './roles.ts';
 import { PermissionName } from './permissions.ts';
 import { PasswordPolicy, SecurityPolicy, passwordMaxLength } from './policy.ts';
 
@@ -55,8 +55,21 @@ export const LoginRequest = z.strictObject({
   password: Password,
   organisationId: Uuid.optional(),
 });
-/** `role` 'custom': one of the practice's own roles, named by `roleName` (null for a built-in role). */
-export const OrganisationChoice = z.object({ id: Uuid, name: z.string(), role: MembershipRole, roleName: z.string().nullable() });
+/**
+ * What a session holds in its chosen practice: a staff role (built-in or 'custom'), or 'patient'
+ * for a patient signed in to that practice's portal.
+ */
+export const SessionRole = z.enum([...membershipRoles, 'patient']);
+export type SessionRole = z.infer<typeof SessionRole>;
+/** Staff of the practice, or one of its patients (the portal). */
+export const SessionKind = z.enum(['staff', 'patient']);
+export type SessionKind = z.infer<typeof SessionKind>;
+/**
+ * A practice the account can sign in to: as staff (`role` a staff role; 'custom': one of the
+ * practice's own roles, named by `roleName`, null for a built-in role) or as a patient (`kind`
+ * 'patient', `role` 'patient', `roleName` null).
+ */
+export const OrganisationChoice = z.object({ id: Uuid, name: z.string(), kind: SessionKind, role: SessionRole, roleName: z.string().nullable() });
 export const SelectOrganisationRequest = z.strictObject({ organisationId: Uuid });
 export const UnlockRequest = z.strictObject({ password: Password });
 
@@ -87,9 +100,15 @@ export const Me = z.object({
     profession: z.string().nullable(),
     locale: Locale,
   }),
-  /** `permissions`: what the role allows here (the web shows pages by these; the server enforces them). */
-  /** `role` 'custom': a role of the practice's own, `roleName` its name (null for a built-in role). */
-  organisation: z.object({ id: Uuid, name: z.string(), role: MembershipRole, roleName: z.string().nullable(), permissions: z.array(PermissionName) }).nullable(),
+  /**
+   * The chosen practice. `permissions`: what the role allows here (the web shows pages by these;
+   * the server enforces them). `role` 'custom': a role of the practice's own, `roleName` its name
+   * (null for a built-in role). A patient (`kind` 'patient') has role 'patient', roleName null, no
+   * permissions, and `patientId` names which patient they are (null for staff).
+   */
+  organisation: z
+    .object({ id: Uuid, name: z.string(), kind: SessionKind, role: SessionRole, roleName: z.string().nullable(), patientId: Uuid.nullable(), permissions: z.array(PermissionName) })
+    .nullable(),
   organisations: z.array(OrganisationChoice),
   session: SessionInfo,
   passwordPolicy: PasswordPolicy,

@@ -87,6 +87,8 @@ export const auditActions = [
   'document.downloaded',
   'document.shared',
   'document.unshared',
+  'document.list_viewed',
+  'comment.list_viewed',
   'portal.details_viewed',
   'portal.contact_updated',
   'portal.comment_added',

@@ -43,7 +43,13 @@ export const SecurityPolicy = z
     /** Staff must sign in with a second factor (those without one set it up at their next sign-in). Omitted: unchanged. */
     secondFactorRequired: z.boolean().optional(),
     /**
-     * Networks staff may sign in and work from: CIDR ranges or single addresses, IPv4 or IPv6
+     * Patients must sign in to the portal with a second factor (default off: issue 5 §9.3).
+     * Omitted: unchanged.
+     */
+    patientSecondFactorRequired: z.boolean().optional(),
+    /**
+     * Networks staff may sign in and work from (patients are not held to it: they use the portal
+     * from home): CIDR ranges or single addresses, IPv4 or IPv6
      * (at most 50). Empty: anywhere. Omitted: unchanged.
      */
     ipAllowlist: z.array(z.string().min(1).max(64)).max(50).optional(),
@@ -74,7 +80,7 @@ export const SecurityPolicy = z
     }
   });
 export type SecurityPolicy = z.infer<typeof SecurityPolicy>;
-export const defaultSecurityPolicy: SecurityPolicy = { password: defaultPasswordPolicy, idleTimeoutMinutes: 15, secondFactorRequired: true, ipAllowlist: [], trustedDeviceHours: maxTrustedDeviceHours, allowedFactors: defaultAllowedFactors, breakGlassMinutes: breakGlassMinutesRange.default };
+export const defaultSecurityPolicy: SecurityPolicy = { password: defaultPasswordPolicy, idleTimeoutMinutes: 15, secondFactorRequired: true, patientSecondFactorRequired: false, ipAllowlist: [], trustedDeviceHours: maxTrustedDeviceHours, allowedFactors: defaultAllowedFactors, breakGlassMinutes: breakGlassMinutesRange.default };
 
 /** Why a password was refused; the web app translates each. */
 export const passwordProblems = [

@@ -45,13 +45,13 @@ export interface Services {
 export interface Principal {
   readonly sessionId: string;
   readonly accountId: string;
-  /** Verified: the session chose it and an active membership was found this request. */
+  /** Verified: the session chose it and an active membership (or, for a patient, portal account) was found this request. */
   readonly orgId: string | null;
-  /** A built-in role, or 'custom' with `customRoleId` (one of the practice's own roles). */
+  /** A built-in role, or 'custom' with `customRoleId` (one of the practice's own roles); null for a patient. */
   readonly role: MembershipRole | null;
   readonly customRoleId: string | null;
   readonly membershipId: string | null;
-  /** What the member's role allows in `orgId` (empty without a membership); read fresh each request. */
+  /** What the member's role allows in `orgId` (empty without a membership, and always for a patient); read fresh each request. */
   readonly permissions: ReadonlySet<Permission>;
   /** Staff of `orgId`, a patient of `orgId` in the portal, or neither yet (no organisation chosen). */
   readonly kind: 'staff' | 'patient' | null;
@@ -98,10 +98,11 @@ export function auditMeta(ctx: RequestContext, now: Date = ctx.services.clock.no
 
 /**
  * How the audit trail (and a dossier entry's author) names the principal's role: the built-in
- * name, or `custom:<roleId>` — the id, because a custom role's name can change or the role be
+ * name, 'patient' for a patient in the portal, or `custom:<roleId>` — the id, because a custom role's name can change or the role be
  * deleted, and the record must keep saying which role it was.
  */
-export function actorRoleOf(principal: Pick<Principal, 'role' | 'customRoleId'> | null): string | null {
+export function actorRoleOf(principal: Pick<Principal, 'role' | 'customRoleId'> & { readonly kind?: Principal['kind'] } | null): string | null {
+  if (principal?.kind === 'patient') return 'patient';
   if (!principal?.role) return null;
   return principal.role === 'custom' ? `custom:${principal.customRoleId ?? 'unknown'}` : principal.role;
 }
@@ -113,6 +114,15 @@ export function memberOf(ctx: RequestContext): Principal & { orgId: string; role
     throw new Error('memberOf() used on a route whose access level does not require an organisation');
   }
   return principal as Principal & { orgId: string; role: MembershipRole; membershipId: string };
+}
+
+/** The principal of a `patient` route: a patient of `orgId`, signed in to its portal. */
+export function patientOf(ctx: RequestContext): Principal & { orgId: string; kind: 'patient'; patientId: string } {
+  const principal = ctx.principal;
+  if (!principal?.orgId || principal.kind !== 'patient' || !principal.patientId) {
+    throw new Error('patientOf() used on a route whose access level is not patient');
+  }
+  return principal as Principal & { orgId: string; kind: 'patient'; patientId: string };
 }
 
 /** Whether the principal's role in the chosen organisation holds `permission`. */

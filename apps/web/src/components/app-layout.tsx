@@ -1,10 +1,11 @@
 import { AppShell, Badge, Box, Burger, Button, Container, Divider, Group, NavLink, ScrollArea, Stack, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useDisclosure } from '@mantine/hooks';
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation } from 'react-router';
 import { useDescribeError } from '../lib/errors';
+import { useFocusMainOnNavigate } from './focus-main';
 import { holds, useMe, useSession } from '../session/session-provider';
 import { organisationPages } from './organisation-pages';
 import { DevicesIcon, HavenMark, HomeIcon, LockIcon, LogoutIcon, PatientsIcon, ShieldCheckIcon, UserIcon } from './icons';
@@ -26,13 +27,7 @@ export function AppLayout() {
   const location = useLocation();
   const [opened, { toggle, close }] = useDisclosure(false);
 
-  // After navigating, move focus to the new page so keyboard and screen-reader users start there.
-  const firstPath = useRef(location.pathname);
-  useEffect(() => {
-    if (location.pathname === firstPath.current) return;
-    firstPath.current = '';
-    document.getElementById('main')?.focus({ preventScroll: false });
-  }, [location.pathname]);
+  useFocusMainOnNavigate();
 
   const personal: NavItem[] = [
     { to: '/', label: t('nav.home'), icon: <HomeIcon /> },

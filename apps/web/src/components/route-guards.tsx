@@ -5,7 +5,7 @@ import { Navigate, useLocation } from 'react-router';
 import type { Permission } from '@haven/contracts';
 import { OrganisationChoicePage } from '../features/auth/organisation-choice-page';
 import { EnrolmentPage } from '../features/security/enrolment-page';
-import { holds, useSession } from '../session/session-provider';
+import { holds, isPatientSession, useSession } from '../session/session-provider';
 import { ShieldIcon } from './icons';
 import { LoadingScreen } from './loading-screen';
 
@@ -34,6 +34,23 @@ export function RequireAuth({ children }: { children: ReactNode }) {
     if (me.organisations.length > 0) return <OrganisationChoicePage me={me} />;
     return <Navigate to="/login" replace />;
   }
+  return <>{children}</>;
+}
+
+/**
+ * The practice's pages (inside RequireAuth): a patient's session belongs in the portal and never
+ * sees the staff navigation, so any of these addresses, `/` included, leads there.
+ */
+export function StaffOnly({ children }: { children: ReactNode }) {
+  const { me } = useSession();
+  if (isPatientSession(me)) return <Navigate to="/portal" replace />;
+  return <>{children}</>;
+}
+
+/** The portal's pages (inside RequireAuth): staff are sent to their own home instead. */
+export function PatientOnly({ children }: { children: ReactNode }) {
+  const { me } = useSession();
+  if (!isPatientSession(me)) return <Navigate to="/" replace />;
   return <>{children}</>;
 }
 

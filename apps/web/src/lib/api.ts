@@ -108,7 +108,8 @@ function buildUrl(path: string, query?: Query): string {
   return search ? `${url}?${search}` : url;
 }
 
-async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+/** Sends one request; an answer that is not 2xx is thrown as {@link ApiError}, so callers read only successes. */
+async function send(method: Method, path: string, options: RequestOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') {
@@ -137,32 +138,34 @@ async function request<T>(method: Method, path: string, options: RequestOptions 
     const serverNow = Date.parse(date);
     if (!Number.isNaN(serverNow)) clockOffsetMs = serverNow - Date.now();
   }
+  if (response.ok) return response;
 
+  const body = (parseJson(await response.text()) as Partial<ErrorBody> | undefined)?.error;
+  const error = new ApiError({
+    code: body?.code ?? (response.status >= 500 ? 'INTERNAL' : 'MALFORMED_REQUEST'),
+    status: response.status,
+    message: body?.message ?? response.statusText,
+    fields: body?.fields,
+    requestId: body?.requestId ?? response.headers.get('x-request-id'),
+    retryAfterSeconds: body?.retryAfterSeconds ?? (Number(response.headers.get('retry-after')) || null),
+  });
+  notify(error, path);
+  throw error;
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+  const response = await send(method, path, options);
   if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  let data: unknown = undefined;
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = undefined;
-    }
-  }
-
-  if (!response.ok) {
-    const body = (data as Partial<ErrorBody> | undefined)?.error;
-    const error = new ApiError({
-      code: body?.code ?? (response.status >= 500 ? 'INTERNAL' : 'MALFORMED_REQUEST'),
-      status: response.status,
-      message: body?.message ?? response.statusText,
-      fields: body?.fields,
-      requestId: body?.requestId ?? response.headers.get('x-request-id'),
-      retryAfterSeconds: body?.retryAfterSeconds ?? (Number(response.headers.get('retry-after')) || null),
-    });
-    notify(error, path);
-    throw error;
-  }
-  return data as T;
+  return parseJson(await response.text()) as T;
 }
 
 function notify(error: ApiError, path: string): void {
@@ -186,4 +189,14 @@ export function apiUpload<T>(path: string, file: File, fields: Record<string, st
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
   form.append('file', file, file.name);
   return request<T>('POST', path, { form });
+}
+
+/**
+ * Reads a file the API serves (a document's content) into memory, for a preview. `type` is the
+ * type the list said the file has, not what the response claims: the preview only ever shows
+ * an image, a PDF or text it asked for.
+ */
+export async function apiBlob(path: string, type: string, signal?: AbortSignal): Promise<Blob> {
+  const response = await send('GET', path, { signal });
+  return new Blob([await response.arrayBuffer()], { type });
 }

@@ -36,3 +36,11 @@ export function formatDate(iso: string | null | undefined, locale: string): stri
   if (Number.isNaN(date.getTime())) return '—';
   return formatter(locale, { dateStyle: 'long' }).format(date);
 }
+
+/** A time of day in the user's language, e.g. "14:05" (for lists grouped by day). */
+export function formatTime(iso: string | null | undefined, locale: string): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '—';
+  return formatter(locale, { timeStyle: 'short' }).format(date);
+}

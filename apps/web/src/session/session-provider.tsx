@@ -75,6 +75,15 @@ export function holds(me: Me | null, permission: Permission): boolean {
   return me?.organisation?.permissions.includes(permission) ?? false;
 }
 
+/**
+ * Whether the session is a patient's, in their practice's portal (`me.organisation.kind`). A
+ * patient sees only the portal's pages and never the staff navigation; the server holds the same
+ * line for every request.
+ */
+export function isPatientSession(me: Me | null): boolean {
+  return me?.organisation?.kind === 'patient';
+}
+
 export function useMe(): Me & { organisation: NonNullable<Me['organisation']> } {
   const { me } = useSession();
   if (!me?.organisation) throw new Error('useMe without a signed-in member');

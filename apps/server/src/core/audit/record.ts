@@ -29,11 +29,11 @@ export interface AuditEventInput {
 }
 
 /**
- * Appends one event in the caller's transaction: if the audit write fails, so does the change
- * it records ("no access without a record"). Chaining happens later, in the sealer.
+ * The row an event becomes, column for column. `appendAudit` inserts it; the one-statement reads
+ * (e.g. `haven_open_dossier`) pass the same values to their INSERT, so both write equal rows.
  */
-export async function appendAudit(tx: Tx, orgId: string, meta: AuditMeta, event: AuditEventInput): Promise<void> {
-  await tx.insert(auditEvents).values({
+export function auditRow(orgId: string, meta: AuditMeta, event: AuditEventInput): typeof auditEvents.$inferInsert {
+  return {
     orgId,
     occurredAt: meta.now,
     actorAccountId: event.actorAccountId !== undefined ? event.actorAccountId : meta.actorAccountId,
@@ -49,5 +49,13 @@ export async function appendAudit(tx: Tx, orgId: string, meta: AuditMeta, event:
     requestId: meta.requestId,
     changedFields: event.changedFields ?? [],
     reason: event.reason ?? null,
-  } as typeof auditEvents.$inferInsert);
+  } as typeof auditEvents.$inferInsert;
+}
+
+/**
+ * Appends one event in the caller's transaction: if the audit write fails, so does the change
+ * it records ("no access without a record"). Chaining happens later, in the sealer.
+ */
+export async function appendAudit(tx: Tx, orgId: string, meta: AuditMeta, event: AuditEventInput): Promise<void> {
+  await tx.insert(auditEvents).values(auditRow(orgId, meta, event));
 }

@@ -116,9 +116,21 @@ export async function withPatientAccess<T, R extends PatientResource>(ctx: Reque
     const decided = await decidePatientAccess(ctx, tx, input);
     if ('refused' in decided) return decided;
     return { done: await work(tx, decided.allowed) };
-  });
+  }, portalWall(ctx));
   if ('refused' in outcome) throw new AppError(outcome.refused.code, { internal: `patient access refused: ${outcome.refused.reason}` });
   return outcome.done;
+}
+
+/**
+ * A patient's transactions always run behind the `portal_self` row-level-security wall (design
+ * §2), set from the session's patient — never from the request — so that even a portal bug that
+ * names another patient's row finds nothing.
+ */
+export function portalWall(ctx: RequestContext): { patientId: string } | undefined {
+  const principal = ctx.principal;
+  if (principal?.kind !== 'patient') return undefined;
+  if (!principal.patientId) throw new Error('a patient principal without a patient id');
+  return { patientId: principal.patientId };
 }
 
 /** The audit fields every record of an authorised access carries (NEN 7513: which patient, on what basis). */

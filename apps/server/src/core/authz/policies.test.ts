@@ -72,6 +72,18 @@ describe('patients in the portal', () => {
     expect(patientPolicy(patient, 'read', facts())).toEqual({ allow: false, code: 'PATIENT_NOT_FOUND', reason: 'not_self' });
   });
 
+  it('lets patients correct their own contact details and comment, and only their own', () => {
+    expect(patientPolicy(patient, 'update_contact', facts({ isSelf: true }))).toEqual({ allow: true, basis: 'self' });
+    expect(patientPolicy(patient, 'comment', facts({ isSelf: true }))).toEqual({ allow: true, basis: 'self' });
+    expect(patientPolicy(patient, 'comment', facts())).toEqual({ allow: false, code: 'PATIENT_NOT_FOUND', reason: 'not_self' });
+    expect(patientPolicy(patient, 'update', facts({ isSelf: true }))).toMatchObject({ allow: false, code: 'FORBIDDEN' });
+  });
+
+  it("keeps a patient's comments the patient's own: no staff permission reaches them", () => {
+    expect(patientPolicy(staff('owner'), 'comment', facts({ inCareTeam: true }))).toMatchObject({ allow: false, code: 'FORBIDDEN' });
+    expect(patientPolicy(staff('assistant'), 'update_contact', facts())).toEqual({ allow: true, basis: 'practice' });
+  });
+
   it('never lets a patient write the dossier or manage anything, even their own', () => {
     expect(dossierPolicy(patient, 'write', facts({ isSelf: true }))).toMatchObject({ allow: false, code: 'FORBIDDEN' });
     expect(dossierPolicy(patient, 'read', facts({ isSelf: true }))).toMatchObject({ allow: false, code: 'FORBIDDEN' });

@@ -42,26 +42,33 @@ export type Requirement = 'deny' | 'practice' | 'self' | 'care_team_or_grant';
 
 export type PatientResource = 'patient' | 'dossier' | 'document';
 
-/** The catalogue permission each patient-level action needs. */
+/**
+ * The catalogue permission each patient-level action needs from staff; null: no permission
+ * reaches it, only the patient themself (their own voice on the record, design §1.5).
+ */
 export const permissionFor = {
-  patient: { read: 'patient:read', update: 'patient:update', invite: 'patient:invite', manage_care_team: 'careteam:manage' },
+  patient: { read: 'patient:read', update: 'patient:update', update_contact: 'patient:update', invite: 'patient:invite', manage_care_team: 'careteam:manage', comment: null },
   dossier: { read: 'dossier:read', write: 'dossier:write' },
   document: { read: 'document:read', upload: 'document:upload', share: 'document:share' },
-} as const satisfies Record<PatientResource, Record<string, Permission>>;
+} as const satisfies Record<PatientResource, Record<string, Permission | null>>;
 
 export type PatientAction = keyof (typeof permissionFor)['patient'];
 export type DossierAction = keyof (typeof permissionFor)['dossier'];
 export type DocumentAction = keyof (typeof permissionFor)['document'];
 export type ActionOf<R extends PatientResource> = keyof (typeof permissionFor)[R];
 
-/** What a patient in the portal may do with their own record; everything else is refused. */
-const selfService: ReadonlySet<string> = new Set(['patient:read', 'document:read']);
+/**
+ * What a patient in the portal may do with their own record (`resource:action`): read their
+ * details and shared documents, correct their contact details, comment. Everything else is refused.
+ */
+const selfService: ReadonlySet<string> = new Set(['patient:read', 'patient:update_contact', 'patient:comment', 'document:read']);
 
 export function requirementFor<R extends PatientResource>(subject: PolicySubject, resource: R, action: ActionOf<R>): Requirement {
-  const permission = (permissionFor[resource] as Record<string, Permission>)[action as string];
-  if (!permission) return 'deny';
-  if (subject.kind === 'patient') return selfService.has(permission) ? 'self' : 'deny';
-  if (!subject.permissions.has(permission)) return 'deny';
+  const actions = permissionFor[resource] as Record<string, Permission | null>;
+  if (!Object.hasOwn(actions, action as string)) return 'deny';
+  if (subject.kind === 'patient') return selfService.has(`${resource}:${String(action)}`) ? 'self' : 'deny';
+  const permission = actions[action as string];
+  if (!permission || !subject.permissions.has(permission)) return 'deny';
   // No role bypasses the care team, the owner's included (the lead's answer, design §9.2).
   return careTeamScoped.has(permission) ? 'care_team_or_grant' : 'practice';
 }

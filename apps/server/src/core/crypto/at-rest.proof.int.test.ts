@@ -57,6 +57,8 @@ const fixedMarkers = {
   entryIcd10Text: `Zmarkericdtext${id} depressive episode`,
   entryChangeReason: `Zmarkerchangereason${id} after consultation`,
   entryErrorReason: `Zmarkererrorreason${id} wrong patient`,
+  commentText: `Zmarkercommenttext${id} my diagnosis is wrong`,
+  commentResolution: `Zmarkercommentresolution${id} corrected after review`,
 };
 /** Plus the second-factor secrets made during the run (added as they appear). */
 const markers: typeof fixedMarkers & Record<string, string> = { ...fixedMarkers };
@@ -187,6 +189,21 @@ async function exercise(app: FastifyInstance, mailer: MemoryMailer, sms: MemoryS
   const grant = await agent.post(`/api/v1/patients/${patient.body.id}/break-glass`, { reasonCode: 'other', reasonText: markers.breakGlassReason });
   expect(grant.status, JSON.stringify(grant.body)).toBe(201);
   expect(grant.body.reasonText).toBe(markers.breakGlassReason);
+  // The patient in the portal (features/portal): a comment on a shared document and the
+  // practice's answer, both sealed under the patient's key.
+  expect((await agent.put(`/api/v1/patients/${patient.body.id}/documents/${patientDoc.body.id}/sharing`, { shared: true })).status).toBe(200);
+  expect((await agent.post(`/api/v1/patients/${patient.body.id}/invitation`, { locale: 'de' })).status).toBe(201);
+  const patientPassword = `${password}-patient`;
+  const portal = new TestAgent(app);
+  expect((await portal.post('/api/v1/patient-invitations/accept', { token: mailer.lastToken(markers.patientEmail, 'patient_invitation'), password: patientPassword, name: `${markers.patientGiven} ${markers.patientFamily}` })).status).toBe(200);
+  const patientLogin = await portal.post('/api/v1/auth/login', { email: markers.patientEmail, password: patientPassword, organisationId: (await agent.get('/api/v1/me')).body.organisation.id });
+  expect(patientLogin.body.status, JSON.stringify(patientLogin.body)).toBe('authenticated');
+  const comment = await portal.post('/api/v1/portal/comments', { kind: 'correction_request', documentId: patientDoc.body.id, text: markers.commentText });
+  expect(comment.status, JSON.stringify(comment.body)).toBe(201);
+  const answered = await agent.post(`/api/v1/patients/${patient.body.id}/comments/${comment.body.id}/resolve`, { resolution: markers.commentResolution });
+  expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+  expect((await portal.get('/api/v1/portal/comments')).body.comments[0]).toMatchObject({ text: markers.commentText, resolution: markers.commentResolution });
+  sessionCookies.push(...portal.cookies.values());
   sessionCookies.push(...agent.cookies.values());
   // The device cookies (features/devices): in the database only as a hash bound to the account.
   expect((await agent.get('/api/v1/me/devices')).body.devices.some((device: { current: boolean }) => device.current)).toBe(true);

@@ -1,4 +1,4 @@
-import type { Tx } from '../db/database.ts';
+import type { Database, Tx } from '../db/database.ts';
 import { open, seal, sealedKeyRef } from './aead.ts';
 import { blindIndex, prefixQueryTokens, prefixTokens } from './blind-index.ts';
 import type { KeyRing, ScopeKeys } from './key-ring.ts';
@@ -61,6 +61,24 @@ export class FieldCrypto {
       }
       const resolved = await keys;
       return open(resolved.dataKey, resolved.ref, value.bytes, context({ ...place, scope })).toString('utf8');
+    };
+  }
+
+  /**
+   * The same opener for platform values read by a one-statement function, outside any
+   * transaction: a cached key costs no round trip, a cold one a short transaction of its own.
+   */
+  platformOpenerOutside(db: Database): (place: Omit<Place, 'scope'>, value: Sealed) => Promise<string> {
+    const byVersion = new Map<number, Promise<ScopeKeys>>();
+    return async (place, value) => {
+      const ref = sealedKeyRef(value.bytes);
+      let keys = byVersion.get(ref.version);
+      if (!keys) {
+        keys = this.keys.platformKeysOutside(db, ref.version);
+        byVersion.set(ref.version, keys);
+      }
+      const resolved = await keys;
+      return open(resolved.dataKey, resolved.ref, value.bytes, context({ ...place, scope: 'platform' })).toString('utf8');
     };
   }
 

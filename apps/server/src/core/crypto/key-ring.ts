@@ -170,6 +170,17 @@ export class KeyRing {
     return { ref: { keyId: 'platform', version: row.version }, ...derived };
   }
 
+  /**
+   * The platform keys for a caller outside any transaction (the one-statement reads): from the
+   * cache without a round trip, else read in a short identity transaction of its own. Never call
+   * it from inside a transaction: on PGlite it would wait for itself.
+   */
+  async platformKeysOutside(db: Database, version?: number): Promise<ScopeKeys> {
+    const cached = this.#cache.get(`platform:${version ?? 'current'}`);
+    if (cached) return { ref: { keyId: 'platform', version: cached[2]!.readUInt32BE(0) }, dataKey: cached[0]!, blindIndexKey: cached[1]! };
+    return db.identity((tx) => this.platformKeys(tx, version));
+  }
+
   // ---- organisations ----
 
   /** Creates version 1 of an organisation's key, in the transaction that creates the organisation. */
@@ -208,13 +219,18 @@ export class KeyRing {
 
   // ---- patients ----
 
-  /** Creates a patient's own key, wrapped by the organisation's current key. */
-  async createPatientKey(tx: Tx, orgId: string, patientId: string, now: Date): Promise<void> {
+  /**
+   * Creates a patient's own key, wrapped by the organisation's current key, and returns it so
+   * the caller can seal the patient's first fields without reading the key back. Not cached:
+   * the caller's transaction may still roll back (a duplicate patient), and the key would then
+   * belong to nobody.
+   */
+  async createPatientKey(tx: Tx, orgId: string, patientId: string, now: Date): Promise<{ ref: KeyRef; key: Buffer }> {
     const root = await this.#organisationRoot(tx, orgId);
     const raw = randomBytes(keyBytes);
     const wrapped = wrapPatientKey(root.key, { orgId, orgKeyVersion: root.version, patientId, raw });
-    raw.fill(0);
     await tx.insert(patientKeys).values({ orgId, patientId, wrappedKey: wrapped, orgKeyVersion: root.version, createdAt: now });
+    return { ref: patientKeyRef(patientId), key: raw };
   }
 
   /**

@@ -199,17 +199,6 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return new DrizzleDatabase('postgres', db, null, () => pool.end(), callStatement);
 }
 
-
-/**
- * Moves an identity transaction into one organisation's rows, for the access guard only: it reads
- * the session first and only then knows the session's organisation, and doing both in one
- * transaction saves a round trip on every request. Nothing else should need this.
- */
-export async function unsafeEnterTenant(tx: Tx, orgId: string): Promise<void> {
-  if (!/^[0-9a-f-]{36}$/i.test(orgId)) throw new Error('unsafeEnterTenant() needs an organisation id');
-  await tx.execute(sql`select set_config('app.org_id', ${orgId}, true)`);
-}
-
 /** PGlite returns bytea as Uint8Array, pg as Buffer: give callers Buffers on both engines. */
 function bufferBytea(row: Record<string, unknown>): Record<string, unknown> {
   for (const [column, value] of Object.entries(row)) {

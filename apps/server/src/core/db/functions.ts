@@ -67,5 +67,18 @@ export function isRegisteredDbFunction(fn: object): fn is DbFunction {
   return all.has(fn);
 }
 
-/** Every registered function (the production ones are added here as they land: §6.2, §6.1 item 3). */
-export const dbFunctions = {} as const satisfies Record<string, DbFunction>;
+/** Every registered function (the production ones: design §6.1 item 3 and §6.2). */
+export const dbFunctions = {
+  /**
+   * `haven_read_session` (migration 202611251230): the open session by its token hash, with the
+   * account's active membership (role, custom role permissions, allowlist) or active portal
+   * account in the session's practice — features/sessions/repository.ts#readSessionByToken.
+   */
+  readSession: defineDbFunction('read_session', 'select * from haven_read_session($1)'),
+  /**
+   * `haven_open_dossier` (migration 202611251300): decides a dossier read from the Requirement
+   * Node computed, writes its audit row, and returns the sealed header, the wrapped patient key
+   * and one page of entries — features/dossier/service.ts#openDossier.
+   */
+  openDossier: defineDbFunction('open_dossier', 'select * from haven_open_dossier($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)'),
+} as const satisfies Record<string, DbFunction>;

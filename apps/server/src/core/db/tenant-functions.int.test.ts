@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createTestOrganisation, unique, type TestOrganisation } from '../../../test/support/fixtures.ts';
 import { createHarness, testEngine, type TestHarness } from '../../../test/support/harness.ts';
 import { openDatabase, type Database } from './database.ts';
-import { defineDbFunction, type DbFunction } from './functions.ts';
+import { sha256 } from '../security/tokens.ts';
+import { dbFunctions, defineDbFunction, type DbFunction } from './functions.ts';
 import { memberships } from './schema.ts';
 
 /**
@@ -101,6 +102,16 @@ describe('tenant functions (one statement, own context)', () => {
       org_setting: '',
       scope_setting: '',
     });
+  });
+
+  it('haven_read_session enters the session\'s practice only inside the statement', async () => {
+    const token = [...a.owner.agent.cookies].find(([name]) => name.endsWith('haven_session'))?.[1];
+    expect(token, 'the owner agent carries a session cookie').toBeDefined();
+    const [row] = await db.callIdentityFunction<{ account_id: string; org_id: string; membership_id: string | null; membership_role: string | null; ip_allowlist: string[] | null; patient_account_id: string | null }>(dbFunctions.readSession, [sha256(token!)]);
+    expect(row).toMatchObject({ account_id: a.owner.accountId, org_id: a.orgId, membership_id: a.owner.membershipId, membership_role: 'owner', ip_allowlist: [], patient_account_id: null });
+    const [after] = await db.callIdentityFunction<{ role_name: string; org_setting: string; scope_setting: string }>(readSettings, []);
+    expect(after).toMatchObject({ org_setting: '', scope_setting: '' });
+    expect(await db.callIdentityFunction(dbFunctions.readSession, [sha256(`${token}x`)])).toEqual([]);
   });
 
   it('returns bytea as a Buffer on both engines', async () => {

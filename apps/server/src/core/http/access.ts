@@ -13,6 +13,12 @@ import type { Permission } from '@haven/contracts';
  *              `permissions`: the member's role holds every one of these (packages/contracts
  *              permissions.ts). Which *patients* a permission reaches is decided afterwards, by
  *              the patient policy (core/authz), never here.
+ *  - patient:  an active, fully signed-in session whose chosen organisation is one where the
+ *              account is a patient (an active portal account, the patient not erased): the
+ *              portal. The principal has `kind` 'patient', `patientId` and no permissions; its
+ *              transactions run behind the `portal_self` wall (`db.tenant(org, fn, { patientId })`,
+ *              core/authz/authorize.ts#portalWall). Staff are refused (403, audited), as patients
+ *              are on `member` routes.
  *  `stepUp` (account, member): the person proved themselves with their strongest factor in the
  *  last five minutes (security settings, factors, exports, the audit trail).
  */
@@ -30,7 +36,8 @@ export type Access =
   | { level: 'second_factor' }
   | { level: 'held' }
   | { level: 'account'; duringEnrolment?: boolean; stepUp?: boolean }
-  | { level: 'member'; permissions?: readonly Permission[]; stepUp?: boolean };
+  | { level: 'member'; permissions?: readonly Permission[]; stepUp?: boolean }
+  | { level: 'patient' };
 
 export const access = {
   public: { level: 'public' },
@@ -41,6 +48,8 @@ export const access = {
   /** Account routes that setting up a first second factor needs. */
   enrolment: { level: 'account', duringEnrolment: true },
   member: { level: 'member' },
+  /** A patient signed in to the practice's portal. */
+  patient: { level: 'patient' },
   /** A member whose role holds all of these permissions. */
   can: (...permissions: Permission[]): Extract<Access, { level: 'member' }> => ({ level: 'member', permissions }),
   /** The same access, plus a recent re-authentication. */

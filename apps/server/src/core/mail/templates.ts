@@ -107,6 +107,13 @@ const templates = {
     de: { subject: 'Notfallzugriff auf eine Patientenakte bei {organisation}', body: ['Guten Tag {name},', 'soeben hat jemand außerhalb des Behandlungsteams bei {organisation} per Notfallzugriff die Akte einer Patientin oder eines Patienten geöffnet, die oder den Sie betreuen.', 'Melden Sie sich bei Haven an, um zu sehen, wer es war und warum.'], action: 'Bei Haven anmelden' },
     nl: { subject: 'Noodtoegang tot een patiëntdossier bij {organisation}', body: ['Beste {name},', 'Zojuist heeft iemand buiten het behandelteam bij {organisation} met noodtoegang het dossier geopend van een patiënt die u behandelt.', 'Log in bij Haven om te zien wie het was en waarom.'], action: 'Inloggen bij Haven' },
   },
+  // To the patient whose record was opened with emergency access. Like the care team's: no names,
+  // no reason, nothing clinical (a mailbox is not a record) — who and why are in the portal.
+  break_glass_patient: {
+    en: { subject: 'Your record at {organisation} was opened with emergency access', body: ['Hello,', 'Someone at {organisation} who is not part of your care team has just opened your record using emergency access. This is allowed when it is needed for your care, and it is always recorded with a reason.', 'In your patient portal you can see who it was, when, and the reason they gave.'], action: 'See who opened my record' },
+    de: { subject: 'Ihre Akte bei {organisation} wurde per Notfallzugriff geöffnet', body: ['Guten Tag,', 'soeben hat jemand bei {organisation}, der nicht zu Ihrem Behandlungsteam gehört, Ihre Akte per Notfallzugriff geöffnet. Das ist erlaubt, wenn es für Ihre Behandlung nötig ist, und wird immer mit einem Grund festgehalten.', 'In Ihrem Patientenportal sehen Sie, wer es war, wann und welchen Grund die Person angegeben hat.'], action: 'Sehen, wer meine Akte geöffnet hat' },
+    nl: { subject: 'Uw dossier bij {organisation} is geopend met noodtoegang', body: ['Beste,', 'Zojuist heeft iemand bij {organisation} die niet tot uw behandelteam behoort uw dossier geopend met noodtoegang. Dat mag als het nodig is voor uw zorg, en het wordt altijd met een reden vastgelegd.', 'In uw patiëntenportaal ziet u wie het was, wanneer, en welke reden is opgegeven.'], action: 'Bekijken wie mijn dossier opende' },
+  },
 } satisfies Record<string, Catalogue>;
 
 export type TemplateName = keyof typeof templates;

@@ -14,7 +14,7 @@ export interface SessionSummary {
   reauthenticatedAt: Date | null;
 }
 
-/** The signed-in person as the web app sees them: account, chosen organisation, choices, session. */
+/** The signed-in person as the web app sees them: account, chosen organisation (as staff or patient), choices, session. */
 export async function loadMe(
   services: Services,
   input: { accountId: string; orgId: string | null; session: SessionSummary; known?: { account: AccountRow; memberships: MembershipWithOrganisation[] } },
@@ -39,8 +39,11 @@ export async function loadMe(
       profession: account.profession,
       locale: account.locale,
     },
-    organisation: current ? { id: current.orgId, name: current.orgName, role: current.role, roleName: current.roleName, permissions: [...permissionsOfMembership(current)] } : null,
-    organisations: memberships.map((m) => ({ id: m.orgId, name: m.orgName, role: m.role, roleName: m.roleName })),
+    // A patient's role holds no staff permission (permissionsOfMembership fails closed on 'patient').
+    organisation: current
+      ? { id: current.orgId, name: current.orgName, kind: current.kind, role: current.role, roleName: current.roleName, patientId: current.patientId, permissions: [...permissionsOfMembership(current)] }
+      : null,
+    organisations: memberships.map((m) => ({ id: m.orgId, name: m.orgName, kind: m.kind, role: m.role, roleName: m.roleName })),
     session: {
       id: input.session.id,
       idleTimeoutSeconds: input.session.idleTimeoutSeconds,

@@ -52,7 +52,7 @@ export async function updateMe(ctx: RequestContext, changes: ProfileChanges): Pr
       throw new AppError('PASSWORD_INCORRECT', { internal: check.why });
     }
   }
-  const meta = { ...auditMeta(ctx, now), actorRole: principal.role };
+  const meta = auditMeta(ctx, now);
   const mails: OutgoingMail[] = [];
   if (Object.keys(plain).length > 0) {
     await changeAccountAudited(db, account.id, meta, accountEvent({ action: 'profile.changed', outcome: 'success', resourceType: 'account', resourceId: account.id, changedFields: Object.keys(plain) }), (tx) =>

@@ -61,9 +61,11 @@ export function recordLoginFailure(ctx: RequestContext, accountId: string | null
 /**
  * What every sign-in does once the person is authenticated — by the password (a second factor
  * may still be owed) or by a passkey (possession plus user verification: both factors at once,
- * so nothing is owed): a verified e-mail address, an active membership, the practices' network
- * allowlists, the choice of organisation, then the session and `auth.login_succeeded` (or
- * `auth.password_verified` while a second factor is awaited).
+ * so nothing is owed): a verified e-mail address, an active membership or portal account, the
+ * practices' network allowlists (staff only: a portal account carries none), the choice of
+ * organisation, then the session and `auth.login_succeeded` (or `auth.password_verified` while a
+ * second factor is awaited). A portal account is a practice like any other here; its factor rules
+ * are the practice's patient rules (accounts/repository.ts#activeMembershipsOfAccount).
  */
 export async function openSignIn(ctx: RequestContext, input: { account: AccountRow; organisationId?: string | undefined; proof: 'password' | 'passkey' }): Promise<LoginResult> {
   const { db, clock, mailer, config } = ctx.services;

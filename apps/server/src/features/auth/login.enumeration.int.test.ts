@@ -140,6 +140,6 @@ describe('account enumeration', () => {
     const own = await login(holder.owner.email, holder.owner.password);
     expect(own.status).toBe(200);
     expect(own.body.status).toBe('authenticated');
-    expect(own.body.me.organisations).toEqual([{ id: holder.orgId, name: holder.name, role: 'owner', roleName: null }]);
+    expect(own.body.me.organisations).toEqual([{ id: holder.orgId, name: holder.name, kind: 'staff', role: 'owner', roleName: null }]);
   });
 });

@@ -10,6 +10,7 @@ import { renderMail } from '../../core/mail/templates.ts';
 import { newId } from '../../core/security/tokens.ts';
 import { findAccountById } from '../accounts/repository.ts';
 import { findOrganisation } from '../organisations/repository.ts';
+import { findPatientAccountOfPatient } from '../patient-accounts/repository.ts';
 import { careTeamEvent } from './audit.ts';
 import { activeCareTeamAccounts, breakGlassMinutesOf, endActiveGrants, findActiveGrant, insertGrant, lockPatientRow, type GrantRow } from './repository.ts';
 
@@ -21,7 +22,8 @@ import { activeCareTeamAccounts, breakGlassMinutesOf, endActiveGrants, findActiv
  * (core/authz/policies.ts), never for managing the team. The care team is told at once.
  */
 
-const reasonPlace = (grantId: string) => ({ table: 'break_glass_grants', column: 'reason_text', rowId: grantId });
+/** Where a grant's free-text reason is sealed (under the patient's key); the portal's access log opens it too. */
+export const reasonPlace = (grantId: string) => ({ table: 'break_glass_grants', column: 'reason_text', rowId: grantId });
 
 function presentGrant(row: GrantRow, cipher: PatientCipher): BreakGlassGrant {
   return {
@@ -52,12 +54,17 @@ async function careTeamAlerts(ctx: RequestContext, tx: Tx, orgId: string, patien
 }
 
 /**
- * The hook for telling the patient (design §1.4: "and, if the patient has a portal account, the
- * patient"). Patients have no accounts until increment 13; then this looks up the portal account
- * and renders a `break_glass_patient` mail. Until then there is nobody to tell.
+ * The alert to the patient (design §1.4), when they have an active portal account: to that
+ * account's address, in its language. Like the care team's, it names nobody and gives no reason;
+ * the portal's access log shows who, when and why.
  */
-async function patientBreakGlassAlerts(_ctx: RequestContext, _tx: Tx, _orgId: string, _patientId: string): Promise<OutgoingMail[]> {
-  return [];
+async function patientBreakGlassAlerts(ctx: RequestContext, tx: Tx, orgId: string, patientId: string): Promise<OutgoingMail[]> {
+  const { fields, config } = ctx.services;
+  const portalAccount = await findPatientAccountOfPatient(tx, orgId, patientId);
+  if (portalAccount?.status !== 'active') return [];
+  const [org, account] = [await findOrganisation(tx, fields, orgId), await findAccountById(tx, fields, portalAccount.accountId)];
+  if (!org || !account) return [];
+  return [renderMail('break_glass_patient', account.locale, account.email, { organisation: org.name }, `${config.publicUrl}/portal/access-log`)];
 }
 
 type Outcome = { refused: AppError } | { grant: BreakGlassGrant; created: boolean; mails: OutgoingMail[] };

@@ -5,8 +5,8 @@ import { dossierPolicy, patientPolicy } from '../../core/authz/policies.ts';
 import { permissionsOfRole } from '../../core/authz/role-permissions.ts';
 import type { Principal } from '../../core/context.ts';
 import { breakGlassGrants } from '../../core/db/schema.ts';
-import type { TestAgent, TestResponse } from '../../../test/support/agent.ts';
-import { addMember, createTestOrganisation, createTestPatient, signIn, type TestOrganisation, type TestPerson } from '../../../test/support/fixtures.ts';
+import { TestAgent, type TestResponse } from '../../../test/support/agent.ts';
+import { addMember, createTestOrganisation, createTestPatient, signIn, strongPassword, type TestOrganisation, type TestPerson } from '../../../test/support/fixtures.ts';
 import { createHarness, type TestHarness } from '../../../test/support/harness.ts';
 
 /*
@@ -225,5 +225,31 @@ describe('what is recorded and who is told', () => {
       }
     }
     expect(alerts.some((mail) => mail.to === outsider.email)).toBe(false);
+    // Without a portal account there is no patient to tell.
+    expect(h.mailer.sent.slice(sentBefore).some((mail) => mail.template === 'break_glass_patient')).toBe(false);
+  });
+
+  it("mails the patient at their portal account's address, in its language, with a link to the access log and no names or reason", async () => {
+    const contactEmail = `patient-${Math.random().toString(36).slice(2)}@example.org`;
+    const { id, body } = await createTestPatient(treating, { contact: { email: contactEmail } });
+    const owner = await fresh(org.owner);
+    expect((await owner.post(`/api/v1/patients/${id}/invitation`, { locale: 'de' })).status).toBe(201);
+    const token = h.mailer.lastToken(contactEmail, 'patient_invitation');
+    const accepted = await new TestAgent(h.app).post('/api/v1/patient-invitations/accept', { token, password: strongPassword(), name: 'Anna Patient', locale: 'de' });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    const sentBefore = h.mailer.sent.length;
+    const text = `Collapsed in the waiting room ${Math.random().toString(36).slice(2)}`;
+    expect((await (await fresh(outsider)).post(glassUrl(id), { reasonCode: 'other', reasonText: text })).status).toBe(201);
+    const toPatient = h.mailer.sent.slice(sentBefore).filter((mail) => mail.template === 'break_glass_patient');
+    expect(toPatient.map((mail) => mail.to)).toEqual([contactEmail]);
+    const [mail] = toPatient;
+    expect(mail!.subject).toContain('Notfallzugriff');
+    expect(mail!.text).toContain(org.name);
+    expect(mail!.links).toEqual([`${h.config.publicUrl}/portal/access-log`]);
+    for (const secret of [body.name.family, body.nationalId.value, text, 'Anna Patient', outsider.email]) {
+      expect(mail!.text).not.toContain(secret);
+      expect(mail!.html).not.toContain(secret);
+      expect(mail!.subject).not.toContain(secret);
+    }
   });
 });

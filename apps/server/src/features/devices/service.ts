@@ -35,7 +35,7 @@ export async function revokeMyDeviceTrust(ctx: RequestContext, input: { unverifi
   await changeAccountAudited(
     ctx.services.db,
     principal.accountId,
-    { ...auditMeta(ctx), actorRole: principal.role },
+    auditMeta(ctx),
     deviceEvent({ action: 'auth.device_trust_revoked', outcome: 'success', resourceType: 'device', resourceId: input.unverifiedDeviceId, reason: 'by_user' }),
     async (tx) => {
       // Someone else's device id is simply not found.
@@ -50,7 +50,7 @@ export async function revokeAllMyDeviceTrust(ctx: RequestContext): Promise<numbe
   return changeAccountAudited(
     ctx.services.db,
     principal.accountId,
-    { ...auditMeta(ctx), actorRole: principal.role },
+    auditMeta(ctx),
     (count: number) => [deviceEvent({ action: 'auth.device_trust_revoked', outcome: 'success', resourceType: 'account', resourceId: principal.accountId, reason: `by_user; ${count} devices` })],
     (tx) => revokeAllDeviceTrust(tx, principal.accountId),
   );

@@ -1,9 +1,11 @@
 import type { EntryKind, NationalIdKind } from '@haven/contracts';
 import { sql } from 'drizzle-orm';
-import type { AuthorizedPatient } from '../../core/authz/authorize.ts';
+import type { AuthorizedPatient, Refusal } from '../../core/authz/authorize.ts';
+import type { AccessBasis, Requirement } from '../../core/authz/policies.ts';
 import type { PatientCipher, PatientPlace } from '../../core/crypto/patient-cipher.ts';
 import { Sealed } from '../../core/crypto/sealed-column.ts';
-import { queryRows, type Tx } from '../../core/db/database.ts';
+import { queryRows, type Database, type Tx } from '../../core/db/database.ts';
+import { dbFunctions } from '../../core/db/functions.ts';
 import type { PatientStatus } from '../../core/db/schema.ts';
 
 /*
@@ -118,7 +120,8 @@ export interface SealedDossierHeader {
   nationalIdKind: NationalIdKind | null;
   nationalId: Sealed | null;
   status: PatientStatus;
-  wrappedKey: Buffer;
+  /** Null once the key was shredded (`KeyRing.patientKeyFromRow` then refuses). */
+  wrappedKey: Buffer | null;
   orgKeyVersion: number;
 }
 
@@ -129,61 +132,100 @@ export interface TimelineFilter {
   limit: number;
 }
 
-interface TimelineRow extends Partial<EntryRow> {
-  p_id: string;
-  p_name: Buffer | Uint8Array;
-  p_birth_date: Buffer | Uint8Array;
-  p_national_id_kind: NationalIdKind | null;
-  p_national_id: Buffer | Uint8Array | null;
-  p_status: PatientStatus;
-  k_wrapped_key: Buffer | Uint8Array;
-  k_org_key_version: number;
+/** What `haven_open_dossier` needs besides the organisation: who asks, the Requirement, the page. */
+export interface DossierReadRequest {
+  /** Not yet authorised: the function decides, from `requirement`. */
+  unverifiedPatientId: string;
+  /** `requirementFor(principal, 'dossier', 'read')`; the function refuses any other than these. */
+  requirement: Extract<Requirement, 'care_team_or_grant' | 'self' | 'deny'>;
+  /** The asker's membership (staff; null for a patient) and, for a patient in the portal, who they are. */
+  membershipId: string | null;
+  selfPatientId: string | null;
+  /** The audit row's columns, exactly as `auditRow` builds them for this request. */
+  audit: { occurredAt: Date; actorAccountId: string | null; actorRole: string | null; requestId: string | null; ip: string | null; userAgent: string | null };
+  filter: TimelineFilter;
 }
 
+export type DossierReadResult =
+  | { refused: Refusal }
+  | { basis: AccessBasis; grant: { id: string; expiresAt: Date } | null; header: SealedDossierHeader; entries: SealedEntry[] };
+
+/** One row of `haven_open_dossier`: 'denied', or 'patient' then the page's 'entry' rows. */
+interface OpenDossierRow extends Partial<Omit<EntryRow, 'id' | 'status' | 'patient_id'>> {
+  row_kind: 'denied' | 'patient' | 'entry';
+  code: string | null;
+  reason: string | null;
+  basis: string | null;
+  grant_id: string | null;
+  grant_expires_at: Date | string | null;
+  id: string | null;
+  name: Buffer | null;
+  birth_date: Buffer | null;
+  national_id_kind: NationalIdKind | null;
+  national_id: Buffer | null;
+  status: string | null;
+  wrapped_key: Buffer | null;
+  org_key_version: number | null;
+}
+
+const refusals: Record<string, Refusal> = {
+  'PATIENT_NOT_FOUND:not_found': { allow: false, code: 'PATIENT_NOT_FOUND', reason: 'not_found' },
+  'PATIENT_NOT_FOUND:not_self': { allow: false, code: 'PATIENT_NOT_FOUND', reason: 'not_self' },
+  'FORBIDDEN:no_permission': { allow: false, code: 'FORBIDDEN', reason: 'no_permission' },
+  'CARE_TEAM_REQUIRED:not_in_care_team': { allow: false, code: 'CARE_TEAM_REQUIRED', reason: 'not_in_care_team' },
+};
+const bases: ReadonlySet<string> = new Set<AccessBasis>(['care_team', 'break_glass', 'self']);
+
 /**
- * The dossier read in one statement: the patient's header, their wrapped key and one page of
- * the timeline with every name on it (a grant's expiry came with the access decision). The header repeats
- * on each entry row (a few hundred bytes), which is cheaper than another round trip; a patient
- * without entries comes back as one row with the entry columns null. Newest first by the
- * clinical time, then id, so the keyset cursor (effective_at, id) is stable.
+ * The dossier read in one statement (docs/design/patients-and-dossiers.md §6.2): the function
+ * loads the facts, evaluates the Requirement Node computed, writes the audit row (the refusal or
+ * `dossier.viewed`) and returns the sealed header, the wrapped patient key and one page of the
+ * timeline with every name on it — one round trip, committed when it returns. Unlike the other
+ * functions here it takes an unverified id: the decision is made inside the statement, in the
+ * same transaction as the read and its record. Newest first by the clinical time, then id, so
+ * the keyset cursor (effective_at, id) is stable.
  */
-export async function readDossierPage(tx: Tx, orgId: string, patient: AuthorizedPatient, filter: TimelineFilter): Promise<{ header: SealedDossierHeader; entries: SealedEntry[] }> {
-  const conditions = [sql`e.org_id = p.org_id`, sql`e.patient_id = p.id`];
-  if (filter.kind) conditions.push(sql`e.kind = ${filter.kind}`);
-  if (filter.authorAccountId) conditions.push(sql`e.created_by_account_id = ${filter.authorAccountId}::uuid`);
-  if (filter.before) conditions.push(sql`(e.effective_at, e.id) < (${filter.before.effectiveAt.toISOString()}::timestamptz, ${filter.before.id}::uuid)`);
-  const rows = await queryRows<TimelineRow>(
-    tx,
-    sql`select p.id as p_id, p.name as p_name, p.birth_date as p_birth_date, p.national_id_kind as p_national_id_kind,
-          p.national_id as p_national_id, p.status as p_status,
-          k.wrapped_key as k_wrapped_key, k.org_key_version as k_org_key_version,
-          t.*
-        from patients p
-        join patient_keys k on k.org_id = p.org_id and k.patient_id = p.id
-        left join lateral (
-          select ${entryColumns}
-            from dossier_entries e ${entryJoins}
-           where ${sql.join(conditions, sql` and `)}
-           order by e.effective_at desc, e.id desc
-           limit ${filter.limit}
-        ) t on true
-        where p.org_id = ${orgId}::uuid and p.id = ${patient.patientId}::uuid
-        order by t.effective_at desc nulls last, t.id desc`,
-  );
-  const first = rows[0];
-  if (!first) throw new Error('an authorised patient has no row or no key');
+export async function openDossierPage(db: Database, orgId: string, request: DossierReadRequest): Promise<DossierReadResult> {
+  const { filter, audit } = request;
+  const rows = await db.callTenantFunction<OpenDossierRow>(orgId, dbFunctions.openDossier, [
+    request.unverifiedPatientId,
+    audit.actorAccountId,
+    audit.actorRole,
+    request.membershipId,
+    request.selfPatientId,
+    request.requirement,
+    audit.occurredAt.toISOString(),
+    filter.limit,
+    filter.before?.effectiveAt.toISOString() ?? null,
+    filter.before?.id ?? null,
+    filter.kind ?? null,
+    filter.authorAccountId ?? null,
+    audit.requestId,
+    audit.ip,
+    audit.userAgent,
+  ]);
+  const [first, ...rest] = rows;
+  if (first?.row_kind === 'denied') {
+    const refused = refusals[`${first.code}:${first.reason}`];
+    if (!refused) throw new Error('haven_open_dossier answered an unknown refusal');
+    return { refused };
+  }
+  if (first?.row_kind !== 'patient' || !first.id || !first.name || !first.birth_date || !first.status || first.org_key_version === null || !first.basis || !bases.has(first.basis)) {
+    throw new Error('haven_open_dossier answered without a patient row');
+  }
   const header: SealedDossierHeader = {
-    id: first.p_id,
-    name: sealedOf(first.p_name),
-    birthDate: sealedOf(first.p_birth_date),
-    nationalIdKind: first.p_national_id_kind,
-    nationalId: sealedOrNull(first.p_national_id),
-    status: first.p_status,
-    wrappedKey: Buffer.isBuffer(first.k_wrapped_key) ? first.k_wrapped_key : Buffer.from(first.k_wrapped_key),
-    orgKeyVersion: first.k_org_key_version,
+    id: first.id,
+    name: sealedOf(first.name),
+    birthDate: sealedOf(first.birth_date),
+    nationalIdKind: first.national_id_kind,
+    nationalId: sealedOrNull(first.national_id),
+    status: first.status as PatientStatus,
+    wrappedKey: first.wrapped_key,
+    orgKeyVersion: first.org_key_version,
   };
-  const entries = rows.filter((row) => row.id).map((row) => sealedEntry(row as EntryRow));
-  return { header, entries };
+  const grant = first.grant_id && first.grant_expires_at ? { id: first.grant_id, expiresAt: dateOf(first.grant_expires_at) } : null;
+  const entries = rest.map((row) => sealedEntry({ ...(row as unknown as EntryRow), patient_id: header.id }));
+  return { basis: first.basis as AccessBasis, grant, header, entries };
 }
 
 /** One entry of the authorised patient at its current version (undefined: none such). */

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { access } from '../../core/http/access.ts';
+import { fastJsonSerializerCompiler } from '../../core/http/fast-serializer.ts';
 import { createEntry, getEntry, getEntryHistory, markEntryEnteredInError, openDossier, reviseEntry } from './service.ts';
 
 const tags = ['dossier'];
@@ -11,11 +12,12 @@ const byEntry = z.strictObject({ id: Uuid, entryId: Uuid });
 
 /**
  * A patient's dossier: the timeline and its entries. Routes name the permission; whether this
- * person may reach this patient (care team or break-the-glass) is decided in core/authz.
+ * person may reach this patient (care team or break-the-glass) is decided in core/authz. The
+ * dossier read, the hot path, serialises with fast-json-stringify (core/http/fast-serializer.ts).
  */
 export function dossierRoutes(app: FastifyInstance): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.get('/patients/:id/dossier', { schema: { tags, summary: "A patient's header and timeline, newest first (20 a page; reading it is recorded)", params: byPatient, querystring: DossierQuery, response: { 200: DossierView } }, config: { access: access.can('dossier:read') } }, async (request) =>
+  r.get('/patients/:id/dossier', { schema: { tags, summary: "A patient's header and timeline, newest first (20 a page; reading it is recorded)", params: byPatient, querystring: DossierQuery, response: { 200: DossierView } }, serializerCompiler: fastJsonSerializerCompiler, config: { access: access.can('dossier:read') } }, async (request) =>
     openDossier(request.ctx, { unverifiedPatientId: request.params.id, query: request.query }),
   );
   r.post('/patients/:id/entries', { schema: { tags, summary: 'Write a finding, diagnosis or note (optionally for another care-team practitioner)', params: byPatient, body: EntryInput, response: { 201: EntryView } }, config: { access: access.can('dossier:write') } }, async (request, reply) =>

@@ -1,6 +1,7 @@
 import { entryContent, type DossierQuery, type DossierView, type EnteredInErrorInput, type EntryInput, type EntryRevision, type EntryView, type EntryVersionView } from '@haven/contracts';
-import { appendAudit } from '../../core/audit/record.ts';
+import { appendAudit, auditRow } from '../../core/audit/record.ts';
 import { patientAuditFields, withPatientAccess, type AuthorizedPatient } from '../../core/authz/authorize.ts';
+import { requirementFor, type AccessBasis } from '../../core/authz/policies.ts';
 import { permissionsOfMembership } from '../../core/authz/role-permissions.ts';
 import { actorRoleOf, auditMeta, memberOf, type RequestContext } from '../../core/context.ts';
 import { PatientCipher } from '../../core/crypto/patient-cipher.ts';
@@ -8,7 +9,7 @@ import type { Sealed } from '../../core/crypto/sealed-column.ts';
 import type { Tx } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
 import { newId } from '../../core/security/tokens.ts';
-import { accountFieldOpener } from '../accounts/repository.ts';
+import { accountFieldOpener, accountNameOpenerOutside } from '../accounts/repository.ts';
 import { dossierEvent } from './audit.ts';
 import {
   advanceEntry,
@@ -18,7 +19,7 @@ import {
   insertEntry,
   markEnteredInError,
   openWith,
-  readDossierPage,
+  openDossierPage,
   readEntry,
   readEntryHead,
   readVersions,
@@ -33,9 +34,9 @@ import {
  * and its audit record share the transaction. Entries are never deleted: a revision appends a
  * version through a conditional update of the head, a mistake is marked entered in error.
  *
- * `openDossier` is the benchmark's request. Its body is the house path (facts, then one statement
- * for header + key + page + names, then the audit row); the one-statement function of §6.2 will
- * replace it behind this same signature.
+ * `openDossier` is the benchmark's request and the exception: one call of the database function
+ * `haven_open_dossier` (§6.2), which evaluates the Requirement computed here and writes the audit
+ * row in the same statement.
  */
 
 /** Entries per dossier page. */
@@ -47,18 +48,20 @@ const roleOf = (ctx: RequestContext): string => actorRoleOf(memberOf(ctx))!;
 type NameOpener = (person: SealedAccountName) => Promise<{ accountId: string; name: string }>;
 
 /** Opens account names (platform key), each account once per request. */
-function nameOpener(tx: Tx, ctx: RequestContext): NameOpener {
-  const open = accountFieldOpener(tx, ctx.services.fields);
+function nameOpener(open: (accountId: string, name: Sealed) => Promise<string>): NameOpener {
   const seen = new Map<string, Promise<string>>();
   return async (person) => {
     let name = seen.get(person.accountId);
     if (!name) {
-      name = open.name(person.accountId, person.name);
+      name = open(person.accountId, person.name);
       seen.set(person.accountId, name);
     }
     return { accountId: person.accountId, name: await name };
   };
 }
+
+/** The same in the caller's transaction (the house-path use cases). */
+const namesIn = (tx: Tx, ctx: RequestContext): NameOpener => nameOpener(accountFieldOpener(tx, ctx.services.fields).name);
 
 async function presentEntry(entry: SealedEntry, cipher: PatientCipher, names: NameOpener): Promise<EntryView> {
   const open = openWith(cipher);
@@ -88,6 +91,7 @@ async function presentEntry(entry: SealedEntry, cipher: PatientCipher, names: Na
 // ---------------------------------------------------------------------------------------------
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const anyCaseUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(entry: { effectiveAt: Date; id: string }): string {
   return Buffer.from(`${entry.effectiveAt.toISOString()}|${entry.id}`).toString('base64url');
@@ -109,46 +113,66 @@ function decodeCursor(cursor: string): { effectiveAt: Date; id: string } {
 /**
  * GET /patients/:id/dossier: the header, one page of the timeline (filters: kind, author =
  * account id of the entry's creator) and the basis of access. One `dossier.viewed` record.
+ *
+ * One round trip (`haven_open_dossier`, §6.2): the policy stays here — `requirementFor` computes
+ * what must hold, the function loads the facts, evaluates exactly that, writes the audit row and
+ * returns the sealed page, committed. Node opens it: the patient's key from the cache or from the
+ * wrapped key the function returned, the names with the cached platform key (a cold key costs
+ * one short transaction). A refusal is already recorded when it is thrown.
  */
 export async function openDossier(ctx: RequestContext, input: { unverifiedPatientId: string; query: DossierQuery }): Promise<DossierView> {
-  const { keys, clock } = ctx.services;
+  const { db, keys, fields, clock } = ctx.services;
+  const principal = ctx.principal;
+  if (!principal?.orgId || !principal.kind) throw new Error('openDossier() on a route without an organisation');
+  const orgId = principal.orgId;
   const before = input.query.before ? decodeCursor(input.query.before) : undefined;
-  return withPatientAccess(ctx, { unverifiedPatientId: input.unverifiedPatientId, resource: 'dossier', action: 'read' }, async (tx, patient) => {
-    const orgId = ctx.principal!.orgId!;
-    const { header, entries } = await readDossierPage(tx, orgId, patient, {
+  // An id that is no UUID names no patient: 404, not recorded (as loadPatientFacts answers it).
+  if (!anyCaseUuid.test(input.unverifiedPatientId)) throw new AppError('PATIENT_NOT_FOUND', { internal: 'patient access refused: not_found' });
+  const requirement = requirementFor({ kind: principal.kind, permissions: principal.permissions }, 'dossier', 'read');
+  if (requirement === 'practice') throw new Error('a dossier read is always care-team scoped'); // the catalogue says so; never widen it
+  const now = clock.now();
+  // The request's audit columns, cut exactly as appendAudit cuts them; the function adds the event's own.
+  const columns = auditRow(orgId, auditMeta(ctx, now), { action: 'dossier.viewed', outcome: 'success' });
+  const result = await openDossierPage(db, orgId, {
+    unverifiedPatientId: input.unverifiedPatientId.toLowerCase(),
+    requirement,
+    membershipId: principal.kind === 'staff' ? principal.membershipId : null,
+    selfPatientId: principal.kind === 'patient' ? principal.patientId : null,
+    audit: { occurredAt: now, actorAccountId: columns.actorAccountId ?? null, actorRole: columns.actorRole ?? null, requestId: columns.requestId ?? null, ip: columns.ip ?? null, userAgent: columns.userAgent ?? null },
+    filter: {
       ...(input.query.kind ? { kind: input.query.kind } : {}),
       ...(input.query.author ? { authorAccountId: input.query.author } : {}),
       ...(before ? { before } : {}),
       limit: dossierPageSize + 1,
-    });
-    const cipher = await PatientCipher.fromRow(keys, orgId, patient.patientId, header, { tx });
-    const place = (column: string) => ({ table: 'patients', column, rowId: header.id });
-    const names = nameOpener(tx, ctx);
-    const page = entries.slice(0, dossierPageSize);
-    const views: EntryView[] = [];
-    for (const entry of page) views.push(await presentEntry(entry, cipher, names));
-    await appendAudit(tx, orgId, auditMeta(ctx, clock.now()), dossierEvent({ action: 'dossier.viewed', outcome: 'success', resourceType: 'dossier', resourceId: patient.patientId, ...patientAuditFields(patient) }));
-    return {
-      patient: {
-        id: header.id,
-        name: JSON.parse(cipher.open(place('name'), header.name)) as DossierView['patient']['name'],
-        birthDate: cipher.open(place('birth_date'), header.birthDate),
-        nationalId: header.nationalId && header.nationalIdKind ? { kind: header.nationalIdKind, value: cipher.open(place('national_id'), header.nationalId) } : null,
-        status: header.status,
-      },
-      access: accessOf(patient),
-      entries: views,
-      nextCursor: entries.length > dossierPageSize ? encodeCursor(page[page.length - 1]!) : null,
-    };
+    },
   });
+  if ('refused' in result) throw new AppError(result.refused.code, { internal: `patient access refused: ${result.refused.reason}` });
+  const { header, entries } = result;
+  const cipher = await PatientCipher.fromRow(keys, orgId, header.id, header, { db });
+  const place = (column: string) => ({ table: 'patients', column, rowId: header.id });
+  const names = nameOpener(accountNameOpenerOutside(db, fields));
+  const page = entries.slice(0, dossierPageSize);
+  const views: EntryView[] = [];
+  for (const entry of page) views.push(await presentEntry(entry, cipher, names));
+  return {
+    patient: {
+      id: header.id,
+      name: JSON.parse(cipher.open(place('name'), header.name)) as DossierView['patient']['name'],
+      birthDate: cipher.open(place('birth_date'), header.birthDate),
+      nationalId: header.nationalId && header.nationalIdKind ? { kind: header.nationalIdKind, value: cipher.open(place('national_id'), header.nationalId) } : null,
+      status: header.status,
+    },
+    access: accessOf(result.basis, result.grant),
+    entries: views,
+    nextCursor: entries.length > dossierPageSize ? encodeCursor(page[page.length - 1]!) : null,
+  };
 }
 
-function accessOf(patient: AuthorizedPatient): DossierView['access'] {
-  const grantExpiresAt = patient.grantExpiresAt;
-  if (patient.basis === 'care_team') return { basis: 'care_team', grantExpiresAt: null };
-  if (patient.basis === 'break_glass' && grantExpiresAt) return { basis: 'break_glass', grantExpiresAt: grantExpiresAt.toISOString() };
+function accessOf(basis: AccessBasis, grant: { expiresAt: Date } | null): DossierView['access'] {
+  if (basis === 'care_team') return { basis: 'care_team', grantExpiresAt: null };
+  if (basis === 'break_glass' && grant) return { basis: 'break_glass', grantExpiresAt: grant.expiresAt.toISOString() };
   // The dossier policy only ever answers care team or grant for staff; anything else is a bug.
-  throw new Error(`unexpected dossier access basis: ${patient.basis}`);
+  throw new Error(`unexpected dossier access basis: ${basis}`);
 }
 
 async function entryOrNotFound(tx: Tx, orgId: string, patient: AuthorizedPatient, entryId: string): Promise<SealedEntry> {
@@ -163,7 +187,7 @@ export async function getEntry(ctx: RequestContext, input: { unverifiedPatientId
   return withPatientAccess(ctx, { unverifiedPatientId: input.unverifiedPatientId, resource: 'dossier', action: 'read' }, async (tx, patient) => {
     const orgId = ctx.principal!.orgId!;
     const entry = await entryOrNotFound(tx, orgId, patient, input.entryId);
-    const view = await presentEntry(entry, await fields.forPatient(tx, orgId, patient.patientId), nameOpener(tx, ctx));
+    const view = await presentEntry(entry, await fields.forPatient(tx, orgId, patient.patientId), namesIn(tx, ctx));
     await appendAudit(tx, orgId, auditMeta(ctx, clock.now()), dossierEvent({ action: 'entry.viewed', outcome: 'success', resourceType: 'entry', resourceId: entry.id, ...patientAuditFields(patient) }));
     return view;
   });
@@ -178,7 +202,7 @@ export async function getEntryHistory(ctx: RequestContext, input: { unverifiedPa
     if (!head) throw new AppError('ENTRY_NOT_FOUND');
     const cipher = await fields.forPatient(tx, orgId, patient.patientId);
     const open = openWith(cipher);
-    const names = nameOpener(tx, ctx);
+    const names = namesIn(tx, ctx);
     const versions: EntryVersionView[] = [];
     for (const version of await readVersions(tx, orgId, patient, input.entryId)) {
       versions.push({
@@ -240,7 +264,7 @@ export async function createEntry(ctx: RequestContext, input: { unverifiedPatien
       now,
     });
     await appendAudit(tx, actor.orgId, auditMeta(ctx, now), dossierEvent({ action: 'entry.created', outcome: 'success', resourceType: 'entry', resourceId: entryId, ...(onBehalfOf ? { onBehalfOf } : {}), ...patientAuditFields(patient) }));
-    return presentEntry(await entryOrNotFound(tx, actor.orgId, patient, entryId), cipher, nameOpener(tx, ctx));
+    return presentEntry(await entryOrNotFound(tx, actor.orgId, patient, entryId), cipher, namesIn(tx, ctx));
   });
 }
 
@@ -282,7 +306,7 @@ export async function reviseEntry(ctx: RequestContext, input: { unverifiedPatien
       now,
     });
     await appendAudit(tx, actor.orgId, auditMeta(ctx, now), dossierEvent({ action: 'entry.revised', outcome: 'success', resourceType: 'entry', resourceId: input.entryId, ...patientAuditFields(patient) }));
-    return presentEntry(await entryOrNotFound(tx, actor.orgId, patient, input.entryId), cipher, nameOpener(tx, ctx));
+    return presentEntry(await entryOrNotFound(tx, actor.orgId, patient, input.entryId), cipher, namesIn(tx, ctx));
   });
 }
 
@@ -301,6 +325,6 @@ export async function markEntryEnteredInError(ctx: RequestContext, input: { unve
       throw new AppError(head ? 'ENTRY_ENTERED_IN_ERROR' : 'ENTRY_NOT_FOUND');
     }
     await appendAudit(tx, actor.orgId, auditMeta(ctx, now), dossierEvent({ action: 'entry.entered_in_error', outcome: 'success', resourceType: 'entry', resourceId: input.entryId, ...patientAuditFields(patient) }));
-    return presentEntry(await entryOrNotFound(tx, actor.orgId, patient, input.entryId), cipher, nameOpener(tx, ctx));
+    return presentEntry(await entryOrNotFound(tx, actor.orgId, patient, input.entryId), cipher, namesIn(tx, ctx));
   });
 }

@@ -51,7 +51,7 @@ export async function getSecurityPolicy(ctx: RequestContext): Promise<SecurityPo
   const { orgId } = memberOf(ctx);
   const row = await ctx.services.db.tenant(orgId, (tx) => findOrganisation(tx, ctx.services.fields, orgId));
   if (!row) throw new AppError('NOT_FOUND');
-  return { password: { mode: row.passwordPolicyMode, minLength: row.passwordMinLength }, idleTimeoutMinutes: row.idleTimeoutMinutes, secondFactorRequired: row.secondFactorRequired, ipAllowlist: row.ipAllowlist, trustedDeviceHours: row.trustedDeviceHours, allowedFactors: { staff: row.allowedStaffFactors, patients: row.allowedPatientFactors }, breakGlassMinutes: row.breakGlassMinutes };
+  return { password: { mode: row.passwordPolicyMode, minLength: row.passwordMinLength }, idleTimeoutMinutes: row.idleTimeoutMinutes, secondFactorRequired: row.secondFactorRequired, patientSecondFactorRequired: row.patientSecondFactorRequired, ipAllowlist: row.ipAllowlist, trustedDeviceHours: row.trustedDeviceHours, allowedFactors: { staff: row.allowedStaffFactors, patients: row.allowedPatientFactors }, breakGlassMinutes: row.breakGlassMinutes };
 }
 
 /**
@@ -97,6 +97,9 @@ export async function changeSecurityPolicy(ctx: RequestContext, policy: Security
     if (row.idleTimeoutMinutes !== policy.idleTimeoutMinutes) changed.push('idleTimeoutMinutes');
     const secondFactorRequired = policy.secondFactorRequired ?? row.secondFactorRequired;
     if (row.secondFactorRequired !== secondFactorRequired) changed.push('secondFactorRequired');
+    // Patients who then have no second factor set one up at their next sign-in, as staff do.
+    const patientSecondFactorRequired = policy.patientSecondFactorRequired ?? row.patientSecondFactorRequired;
+    if (row.patientSecondFactorRequired !== patientSecondFactorRequired) changed.push('patientSecondFactorRequired');
     const ipAllowlist = policy.ipAllowlist === undefined ? row.ipAllowlist : normaliseAllowlist(policy.ipAllowlist);
     if (ipAllowlist.join(',') !== row.ipAllowlist.join(',')) {
       changed.push('ipAllowlist');
@@ -112,13 +115,14 @@ export async function changeSecurityPolicy(ctx: RequestContext, policy: Security
     if (allowedFactors.patients.join(',') !== row.allowedPatientFactors.join(',')) changed.push('allowedFactors.patients');
     const breakGlassMinutes = policy.breakGlassMinutes ?? row.breakGlassMinutes;
     if (row.breakGlassMinutes !== breakGlassMinutes) changed.push('breakGlassMinutes');
-    result = { password: policy.password, idleTimeoutMinutes: policy.idleTimeoutMinutes, secondFactorRequired, ipAllowlist, trustedDeviceHours, allowedFactors, breakGlassMinutes };
+    result = { password: policy.password, idleTimeoutMinutes: policy.idleTimeoutMinutes, secondFactorRequired, patientSecondFactorRequired, ipAllowlist, trustedDeviceHours, allowedFactors, breakGlassMinutes };
     if (changed.length === 0) return;
     await updateOrganisation(tx, ctx.services.fields, member.orgId, {
       passwordPolicyMode: policy.password.mode,
       passwordMinLength: policy.password.minLength,
       idleTimeoutMinutes: policy.idleTimeoutMinutes,
       secondFactorRequired,
+      patientSecondFactorRequired,
       ipAllowlist,
       trustedDeviceHours,
       allowedStaffFactors: allowedFactors.staff,

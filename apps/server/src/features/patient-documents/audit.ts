@@ -11,6 +11,8 @@ export type PatientDocumentAuditEvent =
   | ({ action: 'document.uploaded'; outcome: 'success'; resourceType: 'document'; resourceId: string } & Basis)
   | ({ action: 'document.downloaded'; outcome: 'success'; resourceType: 'document'; resourceId: string } & Basis)
   | ({ action: 'document.shared'; outcome: 'success'; resourceType: 'document'; resourceId: string } & Basis)
-  | ({ action: 'document.unshared'; outcome: 'success'; resourceType: 'document'; resourceId: string } & Basis);
+  | ({ action: 'document.unshared'; outcome: 'success'; resourceType: 'document'; resourceId: string } & Basis)
+  /** The list shows titles and descriptions (health data too), so reading it is an access of its own. */
+  | ({ action: 'document.list_viewed'; outcome: 'success'; resourceType: 'patient'; resourceId: string } & Basis);
 
 export const patientDocumentEvent = (event: PatientDocumentAuditEvent): AuditEventInput => event;

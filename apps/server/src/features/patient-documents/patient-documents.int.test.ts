@@ -106,6 +106,8 @@ describe('patient documents', () => {
 
     expect(await auditOf('document.uploaded', patient.id)).toEqual([expect.objectContaining({ resourceId: uploaded.body.id, patientId: patient.id, actorAccountId: practitioner.accountId })]);
     expect(await auditOf('document.downloaded', patient.id)).toEqual([expect.objectContaining({ resourceId: uploaded.body.id, patientId: patient.id })]);
+    // The list shows titles and descriptions: reading it is recorded too.
+    expect(await auditOf('document.list_viewed', patient.id)).toEqual([expect.objectContaining({ resourceId: patient.id, patientId: patient.id, actorAccountId: practitioner.accountId })]);
     expect(await auditOf('entry.created', patient.id)).toEqual([expect.objectContaining({ resourceId: uploaded.body.entryId })]);
   });
 
@@ -197,6 +199,7 @@ describe('patient documents', () => {
     expect((await withGrant.agent.get(`/api/v1/patients/${patient.id}/documents/${uploaded.body.id}/content`)).status).toBe(200);
     const downloads = await auditOf('document.downloaded', patient.id);
     expect(downloads).toEqual([expect.objectContaining({ actorAccountId: withGrant.accountId, reason: `break_glass:${grantId}` })]);
+    expect(await auditOf('document.list_viewed', patient.id)).toEqual([expect.objectContaining({ actorAccountId: withGrant.accountId, reason: `break_glass:${grantId}` })]);
   });
 
   it('refuses an assistant (the role does not hold document permissions) with FORBIDDEN', async () => {

@@ -1,14 +1,25 @@
 import { DocumentSharing, documentUploadFieldNames, PatientDocument, PatientDocumentList, Uuid } from '@haven/contracts';
 import { create as contentDisposition } from 'content-disposition';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../core/context.ts';
 import { access } from '../../core/http/access.ts';
 import { acceptUploads, singleUpload } from '../../core/http/uploads.ts';
-import { downloadPatientDocument, listPatientDocuments, setPatientDocumentSharing, uploadPatientDocument } from './service.ts';
+import { downloadPatientDocument, listPatientDocuments, setPatientDocumentSharing, uploadPatientDocument, type DocumentDownload } from './service.ts';
 
 const tags = ['patient documents'];
+
+/** Sends a document as an attachment (the practice's download and the portal's). */
+export function sendDocument(reply: FastifyReply, download: DocumentDownload): FastifyReply {
+  return reply
+    .header('content-type', download.contentType)
+    .header('content-length', String(download.sizeBytes))
+    .header('content-disposition', contentDisposition(download.name, { type: 'attachment' }))
+    // Even if a browser were talked into rendering it, the file gets no origin and runs nothing.
+    .header('content-security-policy', "default-src 'none'; sandbox")
+    .send(download.stream);
+}
 const byPatient = z.strictObject({ id: Uuid });
 const byDocument = z.strictObject({ id: Uuid, docId: Uuid });
 
@@ -46,16 +57,7 @@ export async function patientDocumentRoutes(app: FastifyInstance, services: Serv
     '/patients/:id/documents/:docId/content',
     // No automatic HEAD: it would run the download (and audit one) only to discard it.
     { exposeHeadRoute: false, schema: { tags, summary: "A document's contents, as an attachment (the download is recorded)", params: byDocument }, config: { access: access.can('document:read') } },
-    async (request, reply) => {
-      const download = await downloadPatientDocument(request.ctx, { unverifiedPatientId: request.params.id, documentId: request.params.docId });
-      return reply
-        .header('content-type', download.contentType)
-        .header('content-length', String(download.sizeBytes))
-        .header('content-disposition', contentDisposition(download.name, { type: 'attachment' }))
-        // Even if a browser were talked into rendering it, the file gets no origin and runs nothing.
-        .header('content-security-policy', "default-src 'none'; sandbox")
-        .send(download.stream);
-    },
+    async (request, reply) => sendDocument(reply, await downloadPatientDocument(request.ctx, { unverifiedPatientId: request.params.id, documentId: request.params.docId })),
   );
   r.put(
     '/patients/:id/documents/:docId/sharing',

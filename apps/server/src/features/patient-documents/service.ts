@@ -73,6 +73,7 @@ export async function listPatientDocuments(ctx: RequestContext, input: { unverif
     const names = nameOpener(tx, ctx);
     const documents: PatientDocument[] = [];
     for (const row of rows) documents.push(await present(patient.patientId, row, cipher, names));
+    await appendAudit(tx, orgId, auditMeta(ctx, ctx.services.clock.now()), patientDocumentEvent({ action: 'document.list_viewed', outcome: 'success', resourceType: 'patient', resourceId: patient.patientId, ...patientAuditFields(patient) }));
     return { documents, limits: { maxBytes: config.uploadMaxBytes, types: uploadableMimes } };
   });
 }
@@ -161,6 +162,18 @@ export async function downloadPatientDocument(ctx: RequestContext, input: { unve
     await appendAudit(tx, orgId, auditMeta(ctx, clock.now()), patientDocumentEvent({ action: 'document.downloaded', outcome: 'success', resourceType: 'document', resourceId: row.id, ...patientAuditFields(patient) }));
     return { patient, blobId: row.blobId, name: cipher.open(documentNamePlace(row.id), row.name), contentType: row.contentType, sizeBytes: row.sizeBytes };
   });
+  return openDocumentDownload(ctx, orgId, file);
+}
+
+/**
+ * Opens the file of a document whose download was authorised and recorded (committed) already;
+ * the practice's download and the portal's share it.
+ */
+export async function openDocumentDownload(
+  ctx: RequestContext,
+  orgId: string,
+  file: { patient: AuthorizedPatient; blobId: string; name: string; contentType: string; sizeBytes: number },
+): Promise<DocumentDownload> {
   const stream = await openEncryptedFile(ctx.services, { owner: ownerOf(orgId, file.patient), blobId: file.blobId });
   return { name: file.name, contentType: file.contentType, sizeBytes: file.sizeBytes, stream };
 }

@@ -1,8 +1,10 @@
 import { validNationalId, type NationalIdInput, type PatientInput, type PatientUpdate, type PatientView } from '@haven/contracts';
 import { appendAudit } from '../../core/audit/record.ts';
-import { patientAuditFields, withPatientAccess } from '../../core/authz/authorize.ts';
+import { patientAuditFields, withPatientAccess, type AuthorizedPatient } from '../../core/authz/authorize.ts';
 import { auditMeta, holds, memberOf, type RequestContext } from '../../core/context.ts';
+import type { FieldCrypto } from '../../core/crypto/field-crypto.ts';
 import type { Tx } from '../../core/db/database.ts';
+import { PatientCipher } from '../../core/crypto/patient-cipher.ts';
 import { AppError } from '../../core/errors.ts';
 import { newId } from '../../core/security/tokens.ts';
 import { patientEvent } from './audit.ts';
@@ -64,8 +66,9 @@ export async function createPatient(ctx: RequestContext, input: PatientInput): P
   await db.tenant(actor.orgId, async (tx) => {
     const indexes = await patientIndexes(tx, fields, actor.orgId, record);
     if (record.nationalId) await assertIdentifierFree(tx, actor.orgId, record.nationalId.kind, indexes.nationalIdBidx);
-    await keys.createPatientKey(tx, actor.orgId, id, now);
-    const cipher = await fields.forPatient(tx, actor.orgId, id);
+    const key = await keys.createPatientKey(tx, actor.orgId, id, now);
+    const cipher = PatientCipher.fromKey(actor.orgId, id, key);
+    key.key.fill(0); // the cipher holds its own copy
     await insertPatient(tx, actor.orgId, { ...sealPatient(cipher, record), id, createdByAccountId: actor.accountId, now }, indexes);
     const meta = auditMeta(ctx, now);
     await appendAudit(tx, actor.orgId, meta, patientEvent({ action: 'patient.created', outcome: 'success', resourceType: 'patient', resourceId: id, patientId: id }));
@@ -103,6 +106,21 @@ function changedFields(before: PatientRecord, after: PatientRecord): string[] {
   return pairs.filter(([, a, b]) => JSON.stringify(a) !== JSON.stringify(b)).map(([name]) => name);
 }
 
+/**
+ * Stores a changed patient record: sealed again under the patient's key, with the search indexes
+ * and name tokens kept in step. The practice's edit and the patient's own contact correction in
+ * the portal both go through here. Returns the changed fields' names (none: nothing written).
+ */
+export async function writePatientChange(tx: Tx, fields: FieldCrypto, orgId: string, patient: AuthorizedPatient, before: PatientRecord, after: PatientRecord, now: Date): Promise<string[]> {
+  const changed = changedFields(before, after);
+  if (changed.length === 0) return changed;
+  const indexes = await patientIndexes(tx, fields, orgId, after);
+  if (after.nationalId) await assertIdentifierFree(tx, orgId, after.nationalId.kind, indexes.nationalIdBidx, patient.patientId);
+  const cipher = await fields.forPatient(tx, orgId, patient.patientId);
+  await updatePatientRow(tx, orgId, patient, sealPatient(cipher, after), indexes, now);
+  return changed;
+}
+
 export async function updatePatient(ctx: RequestContext, unverifiedPatientId: string, input: PatientUpdate): Promise<PatientView> {
   const { fields, clock } = ctx.services;
   const now = clock.now();
@@ -123,12 +141,8 @@ export async function updatePatient(ctx: RequestContext, unverifiedPatientId: st
       nationalId: input.nationalId === undefined ? before.nationalId : input.nationalId === null ? null : normalisedId(input.nationalId),
       updatedAt: now,
     };
-    const changed = changedFields(before, after);
+    const changed = await writePatientChange(tx, fields, orgId, patient, before, after, now);
     if (changed.length === 0) return presentPatient(before);
-    const indexes = await patientIndexes(tx, fields, orgId, after);
-    if (after.nationalId) await assertIdentifierFree(tx, orgId, after.nationalId.kind, indexes.nationalIdBidx, patient.patientId);
-    const cipher = await fields.forPatient(tx, orgId, patient.patientId);
-    await updatePatientRow(tx, orgId, patient, sealPatient(cipher, after), indexes, now);
     await appendAudit(tx, orgId, auditMeta(ctx, now), patientEvent({ action: 'patient.updated', outcome: 'success', resourceType: 'patient', resourceId: patient.patientId, changedFields: changed, ...patientAuditFields(patient) }));
     return presentPatient(after);
   });

@@ -10,14 +10,17 @@ import { activeMembershipsOfAccount, type MembershipWithOrganisation } from '../
  * the other only the app): then the intersection would hold out-of-band codes at best, and the
  * person could satisfy neither. In that case the strong kinds any of them allows are added back —
  * never a weaker factor than one practice asks for, and nobody locked out by a combination of
- * policies. Patients (issue 5) will read the practices' patient lists the same way.
+ * policies. A portal account counts like a membership with the practice's *patient* list (and its
+ * patient requirement): a person who is only a patient follows the patients' rules; a person who
+ * is staff somewhere and a patient elsewhere is still one identity with one set of factors, so
+ * the strictest of all their practices' rules applies to both of their sessions.
  */
-export function allowedFactorsOf(memberships: ReadonlyArray<Pick<MembershipWithOrganisation, 'allowedStaffFactors'>>): Factor[] {
+export function allowedFactorsOf(memberships: ReadonlyArray<Pick<MembershipWithOrganisation, 'allowedFactors'>>): Factor[] {
   if (memberships.length === 0) return [...defaultAllowedFactors.staff];
   const all = Factor.options;
-  const common = all.filter((kind) => memberships.every((m) => m.allowedStaffFactors.includes(kind)));
+  const common = all.filter((kind) => memberships.every((m) => m.allowedFactors.includes(kind)));
   if (common.some((kind) => strongFactors.includes(kind))) return common;
-  const strongSomewhere = strongFactors.filter((kind) => memberships.some((m) => m.allowedStaffFactors.includes(kind)));
+  const strongSomewhere = strongFactors.filter((kind) => memberships.some((m) => m.allowedFactors.includes(kind)));
   return all.filter((kind) => common.includes(kind) || strongSomewhere.includes(kind));
 }
 

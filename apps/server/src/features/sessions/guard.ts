@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { appendAudit } from '../../core/audit/record.ts';
 import { noPermissions, permissionsOfMembership } from '../../core/authz/role-permissions.ts';
 import { auditMeta, type Principal, type RequestContext, type Services } from '../../core/context.ts';
-import { unsafeEnterTenant } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors.ts';
 import { needsStepUp, type Access } from '../../core/http/access.ts';
 import { allowedBy } from '../../core/security/ip-allowlist.ts';
@@ -11,7 +10,7 @@ import { newToken, safeEqual, sha256 } from '../../core/security/tokens.ts';
 import { clientAddress } from '../../core/http/client-address.ts';
 import { readDeviceToken } from '../devices/device-cookie.ts';
 import { cookieNames, readCsrfCookie, readSessionToken, setCsrfCookie } from './cookies.ts';
-import { endSession, findActiveMembership, findOpenSessionByToken, isLocked, touchSession, type SessionRow } from './repository.ts';
+import { endSession, isLocked, readSessionByToken, touchSession, type ActiveMembership, type ActivePatientAccount, type SessionRow } from './repository.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,9 +29,7 @@ const touchEveryMs = 5_000;
 
 type SessionState =
   | { state: 'none' }
-  | { state: 'locked' | 'active'; row: SessionRow; token: string; membership: ActiveMembership | undefined };
-
-type ActiveMembership = NonNullable<Awaited<ReturnType<typeof findActiveMembership>>>;
+  | { state: 'locked' | 'active'; row: SessionRow; token: string; membership: ActiveMembership | undefined; patientAccount: ActivePatientAccount | undefined };
 
 /** The principal's part that the membership decides: role, custom role, permissions. */
 const memberPart = (membership: ActiveMembership) => ({
@@ -43,29 +40,38 @@ const memberPart = (membership: ActiveMembership) => ({
   kind: 'staff' as const,
 });
 
-/** Reads the session cookie and classifies the session at `now`, ending it if past its lifetime. */
+/** The principal's part that a portal account decides: which patient; no role, no permissions. */
+const patientPart = (account: ActivePatientAccount) => ({
+  role: null,
+  customRoleId: null,
+  membershipId: null,
+  permissions: noPermissions,
+  kind: 'patient' as const,
+  patientId: account.patientId,
+});
+
+/**
+ * Reads the session cookie and classifies the session at `now`, ending it if past its lifetime.
+ * The session, and in its practice the membership or else the portal account, come in one
+ * statement (`haven_read_session`); everything decided about them is decided here.
+ */
 export async function readSession(services: Services, token: string | null, now: Date): Promise<SessionState> {
   if (!token) return { state: 'none' };
-  const found = await services.db.identity(async (tx) => {
-    const session = await findOpenSessionByToken(tx, token);
-    if (!session?.orgId) return { session, membership: undefined };
-    // The membership is read in the session's organisation, in the same transaction.
-    await unsafeEnterTenant(tx, session.orgId);
-    return { session, membership: await findActiveMembership(tx, session.accountId) };
-  });
+  const found = await readSessionByToken(services.db, token);
+  if (!found) return { state: 'none' };
   const row = found.session;
-  if (!row) return { state: 'none' };
   if (now >= row.absoluteExpiresAt) {
     await services.db.identity((tx) => endSession(tx, row.id, 'expired', now));
     return { state: 'none' };
   }
-  return { state: isLocked(row, now) ? 'locked' : 'active', row, token, membership: found.membership };
+  return { state: isLocked(row, now) ? 'locked' : 'active', row, token, membership: found.membership, patientAccount: found.patientAccount };
 }
 
 /**
  * The one place that decides who a request is and whether it may reach its route:
- * session (cookie) → lock state → CSRF for writes → organisation membership (looked up fresh,
- * so a role change or deactivation applies at once) → the permissions the route names. Denials inside an organisation are
+ * session (cookie) → lock state → CSRF for writes → organisation membership or, for a patient,
+ * portal account (looked up fresh, so a role change or deactivation applies at once) → the
+ * permissions the route names, or the portal for a patient. Denials inside an organisation are
  * audited. Runs in onRequest, before any body is parsed.
  */
 export function registerAccessGuard(app: FastifyInstance, services: Services): void {
@@ -119,8 +125,10 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
       pending: row.pending ?? null,
       reauthenticatedAt: row.reauthenticatedAt ?? null,
     };
-    // The practice's network allowlist covers every request of a session bound to it, locked or
-    // not (unlocking from elsewhere is refused too); signing out stays possible (a public route).
+    // The practice's network allowlist covers every request of a staff session bound to it, locked
+    // or not (unlocking from elsewhere is refused too); signing out stays possible (a public route).
+    // A patient's session is not held to it: patients sign in from home, not from the practice's
+    // networks (only `membership` carries the allowlist).
     if (row.orgId && session.membership && routeAccess.level !== 'public' && !allowedBy(session.membership.ipAllowlist, baseCtx.ip)) {
       const membership = session.membership;
       const deniedCtx: RequestContext = {
@@ -171,6 +179,8 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
     let principal: Principal = { ...principalBase, orgId: null, role: null, customRoleId: null, membershipId: null, permissions: noPermissions, kind: null, patientId: null };
     if (row.orgId && session.membership) {
       principal = { ...principal, orgId: row.orgId, ...memberPart(session.membership), patientId: null };
+    } else if (row.orgId && session.patientAccount) {
+      principal = { ...principal, orgId: row.orgId, ...patientPart(session.patientAccount) };
     }
     request.ctx = { ...baseCtx, principal, sessionState: 'active', sessionToken: session.token };
 
@@ -178,21 +188,33 @@ export function registerAccessGuard(app: FastifyInstance, services: Services): v
       await services.db.identity((tx) => touchSession(tx, row.id, now));
     }
 
+    // A route-level refusal inside the chosen practice is recorded there before it is answered.
+    const refuseInPractice = async (orgId: string, internal: string): Promise<never> => {
+      await services.db.tenant(orgId, (tx) =>
+        appendAudit(tx, orgId, auditMeta(request.ctx, now), {
+          action: 'access.denied',
+          outcome: 'denied',
+          resourceType: 'route',
+          resourceId: `${request.method} ${request.routeOptions.url ?? ''}`,
+        }),
+      );
+      throw new AppError('FORBIDDEN', { internal });
+    };
     if (routeAccess.level === 'member') {
+      // A patient of this practice reaches no staff route, whatever it needs.
+      if (principal.orgId && principal.kind === 'patient') await refuseInPractice(principal.orgId, 'a patient on a staff route');
       if (!principal.orgId || !principal.role) {
         throw new AppError(row.orgId ? 'FORBIDDEN' : 'AUTH_ORGANISATION_REQUIRED', { internal: 'no active membership' });
       }
       const missing = routeAccess.permissions?.filter((permission) => !principal.permissions.has(permission)) ?? [];
-      if (missing.length > 0) {
-        await services.db.tenant(principal.orgId, (tx) =>
-          appendAudit(tx, principal.orgId!, auditMeta(request.ctx, now), {
-            action: 'access.denied',
-            outcome: 'denied',
-            resourceType: 'route',
-            resourceId: `${request.method} ${request.routeOptions.url ?? ''}`,
-          }),
-        );
-        throw new AppError('FORBIDDEN', { internal: `role ${principal.role} lacks ${missing.join(', ')}` });
+      if (missing.length > 0) await refuseInPractice(principal.orgId, `role ${principal.role} lacks ${missing.join(', ')}`);
+    }
+    if (routeAccess.level === 'patient') {
+      // The portal is for the practice's patients; its staff are refused (and recorded), however
+      // much their role holds — staff read patients through the practice's routes and the care team.
+      if (principal.orgId && principal.kind === 'staff') await refuseInPractice(principal.orgId, 'staff on a portal route');
+      if (!principal.orgId || principal.kind !== 'patient' || !principal.patientId) {
+        throw new AppError(row.orgId ? 'FORBIDDEN' : 'AUTH_ORGANISATION_REQUIRED', { internal: 'no active portal account' });
       }
     }
     // Last, so that someone without the role hears FORBIDDEN (and is audited), not "confirm it's you".

@@ -1,6 +1,8 @@
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
-import type { Tx } from '../../core/db/database.ts';
-import { customRoles, memberships, organisations, sessions } from '../../core/db/schema.ts';
+import type { Permission } from '@haven/contracts';
+import type { Database, Tx } from '../../core/db/database.ts';
+import { dbFunctions } from '../../core/db/functions.ts';
+import { sessions, type MembershipRoleColumn } from '../../core/db/schema.ts';
 import { newId, newToken, sha256 } from '../../core/security/tokens.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -49,15 +51,6 @@ export async function insertSession(
     riskSignals: input.riskSignals ?? null,
   });
   return issued;
-}
-
-export async function findOpenSessionByToken(tx: Tx, token: string): Promise<SessionRow | undefined> {
-  const [row] = await tx
-    .select()
-    .from(sessions)
-    .where(and(eq(sessions.tokenHash, sha256(token)), isNull(sessions.endedAt)))
-    .limit(1);
-  return row;
 }
 
 /** Replaces token and CSRF secret of an open session (privilege change); the old token dies. */
@@ -161,17 +154,101 @@ export function listOpenSessions(tx: Tx, accountId: string, now: Date): Promise<
 }
 
 /**
- * The account's membership in the tenant the transaction is in, with that practice's network
- * allowlist and — for a custom role — that role's permissions, all in one query, so an edited
- * role applies at the member's next request.
+ * The account's active membership in the session's practice, with that practice's network
+ * allowlist and — for a custom role — that role's permissions, read fresh on every request, so
+ * an edited role applies at the member's next request.
  */
-export async function findActiveMembership(tx: Tx, accountId: string) {
-  const [row] = await tx
-    .select({ id: memberships.id, role: memberships.role, customRoleId: memberships.customRoleId, customRolePermissions: customRoles.permissions, ipAllowlist: organisations.ipAllowlist })
-    .from(memberships)
-    .innerJoin(organisations, eq(organisations.id, memberships.orgId))
-    .leftJoin(customRoles, and(eq(customRoles.orgId, memberships.orgId), eq(customRoles.id, memberships.customRoleId)))
-    .where(and(eq(memberships.accountId, accountId), eq(memberships.status, 'active')))
-    .limit(1);
-  return row;
+export interface ActiveMembership {
+  id: string;
+  role: MembershipRoleColumn;
+  customRoleId: string | null;
+  customRolePermissions: Permission[] | null;
+  ipAllowlist: string[];
+}
+
+/**
+ * The account's active portal account in the session's practice, when the patient it belongs to
+ * is not erased (erasure also deactivates the portal account; checking the patient row too keeps
+ * the guard right even if one of the two were missed). Read only when there is no staff
+ * membership: staff wins (accounts/repository.ts#activeMembershipsOfAccount). No network
+ * allowlist: it does not apply to patients.
+ */
+export interface ActivePatientAccount {
+  id: string;
+  patientId: string;
+}
+
+export interface SessionRead {
+  session: SessionRow;
+  membership: ActiveMembership | undefined;
+  patientAccount: ActivePatientAccount | undefined;
+}
+
+interface ReadSessionRow {
+  id: string;
+  token_hash: Buffer;
+  csrf_hash: Buffer;
+  account_id: string;
+  org_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Date | string;
+  last_active_at: Date | string;
+  absolute_expires_at: Date | string;
+  idle_timeout_seconds: number;
+  locked_at: Date | string | null;
+  ended_at: Date | string | null;
+  end_reason: string | null;
+  pending: SessionRow['pending'];
+  reauthenticated_at: Date | string | null;
+  device_hash: Buffer | null;
+  risk_signals: string[] | null;
+  hold_token_id: string | null;
+  membership_id: string | null;
+  membership_role: MembershipRoleColumn | null;
+  custom_role_id: string | null;
+  custom_role_permissions: Permission[] | null;
+  ip_allowlist: string[] | null;
+  patient_account_id: string | null;
+  patient_id: string | null;
+}
+
+const dateOf = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));
+const dateOrNull = (value: Date | string | null): Date | null => (value === null ? null : dateOf(value));
+
+/**
+ * The open session with this token, and in its practice the account's active membership or else
+ * its active portal account: one statement (`haven_read_session`, design §6.1 item 3), outside any
+ * transaction. The access guard calls it on every request.
+ */
+export async function readSessionByToken(db: Database, token: string): Promise<SessionRead | undefined> {
+  const [row] = await db.callIdentityFunction<ReadSessionRow>(dbFunctions.readSession, [sha256(token)]);
+  if (!row) return undefined;
+  const session: SessionRow = {
+    id: row.id,
+    tokenHash: row.token_hash,
+    csrfHash: row.csrf_hash,
+    accountId: row.account_id,
+    orgId: row.org_id,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    createdAt: dateOf(row.created_at),
+    lastActiveAt: dateOf(row.last_active_at),
+    absoluteExpiresAt: dateOf(row.absolute_expires_at),
+    idleTimeoutSeconds: row.idle_timeout_seconds,
+    lockedAt: dateOrNull(row.locked_at),
+    endedAt: dateOrNull(row.ended_at),
+    endReason: row.end_reason,
+    pending: row.pending,
+    reauthenticatedAt: dateOrNull(row.reauthenticated_at),
+    deviceHash: row.device_hash,
+    riskSignals: row.risk_signals,
+    holdTokenId: row.hold_token_id,
+  };
+  const membership: ActiveMembership | undefined =
+    row.membership_id && row.membership_role
+      ? { id: row.membership_id, role: row.membership_role, customRoleId: row.custom_role_id, customRolePermissions: row.custom_role_permissions, ipAllowlist: row.ip_allowlist ?? [] }
+      : undefined;
+  const patientAccount = !membership && row.patient_account_id && row.patient_id ? { id: row.patient_account_id, patientId: row.patient_id } : undefined;
+  return { session, membership, patientAccount };
 }

@@ -11,7 +11,8 @@ import { LoginForm, type LoginStep } from './login-form';
 /** Why the user landed on the login page, passed in router state by whoever sent them. */
 export type LoginNotice =
   | { reason: 'expired' | 'signedOut' | 'passwordReset' | 'verified' | 'emailConfirmed' }
-  | { reason: 'joined'; organisationName: string; email?: string };
+  | { reason: 'joined'; organisationName: string; email?: string }
+  | { reason: 'portalJoined'; organisationName: string; email?: string };
 
 export function LoginPage() {
   const { t } = useTranslation();
@@ -36,6 +37,8 @@ export function LoginPage() {
         return t('login.notice.emailConfirmed');
       case 'joined':
         return t('login.notice.joined', { organisation: (state as { organisationName?: string }).organisationName ?? '' });
+      case 'portalJoined':
+        return t('login.notice.portalJoined', { organisation: (state as { organisationName?: string }).organisationName ?? '' });
       default:
         return null;
     }

@@ -3,7 +3,7 @@ import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Me } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
-import { BuildingIcon } from '../../components/icons';
+import { BuildingIcon, UserIcon } from '../../components/icons';
 import { api } from '../../lib/api';
 import type { OrganisationChoiceItem } from '../../lib/types';
 import { roleLabel } from '../../lib/role-label';
@@ -39,14 +39,16 @@ export function OrganisationChoice({ choices, onChosen, note, footer }: Props) {
     }
   }
 
+  // Patients open a portal rather than "work in" a practice: the words follow who is choosing.
+  const portals = choices.filter((choice) => choice.kind === 'patient').length;
   return (
     <Stack gap="md" data-testid="organisation-choice">
       <div>
         <Text fw={600} fz="lg" component="h2">
-          {t('login.chooseTitle')}
+          {portals === choices.length ? t('login.chooseTitlePortal') : t('login.chooseTitle')}
         </Text>
         <Text size="sm" c="dimmed">
-          {t('login.chooseDescription')}
+          {portals > 0 ? t('login.chooseDescriptionPortal') : t('login.chooseDescription')}
         </Text>
         {note}
       </div>
@@ -57,16 +59,18 @@ export function OrganisationChoice({ choices, onChosen, note, footer }: Props) {
             key={choice.id}
             className="org-choice"
             data-testid="org-choice"
+            data-kind={choice.kind}
             onClick={() => void choose(choice.id)}
             disabled={choosing !== null}
             aria-busy={choosing === choice.id}
           >
             <Group justify="space-between" wrap="nowrap">
+              {/* A patient's portal reads as such, not as one more practice to work in. */}
               <Group gap="sm" wrap="nowrap">
-                <BuildingIcon />
-                <Text fw={500}>{choice.name}</Text>
+                {choice.kind === 'patient' ? <UserIcon /> : <BuildingIcon />}
+                <Text fw={500}>{choice.kind === 'patient' ? t('login.patientPortalOf', { organisation: choice.name }) : choice.name}</Text>
               </Group>
-              <Badge variant="light">{roleLabel(t, choice)}</Badge>
+              {choice.kind === 'patient' ? null : <Badge variant="light">{roleLabel(t, choice)}</Badge>}
             </Group>
           </UnstyledButton>
         ))}

@@ -1,7 +1,7 @@
 import { Alert, Button, Card, Group, NativeSelect, SimpleGrid, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { entryContent, icd10Pattern, maxEntryTextLength, writableEntryKinds, type EntryView } from '@haven/contracts';
+import { builtInRoles, entryContent, icd10Pattern, maxEntryTextLength, writableEntryKinds, type CareTeamMember, type EntryView } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
 import { AlertIcon } from '../../components/icons';
 import { api, ApiError, isApiError } from '../../lib/api';
@@ -61,18 +61,42 @@ function contentErrors(fields: FieldErrors): FieldErrors {
 }
 
 /**
+ * Care-team colleagues a new entry may be written for ("on behalf of": an assistant or a
+ * colleague types what a practitioner dictated). Built-in roles without dossier:write are left
+ * out; a custom role's permissions are not known here, so the server has the last word
+ * (VALIDATION_FAILED on `onBehalfOfMembershipId`).
+ */
+const writersAmong = (members: readonly CareTeamMember[]) =>
+  members.filter((member) => member.role === 'custom' || builtInRoles[member.role].includes('dossier:write'));
+
+/**
  * Writes a new entry, or a new version of one (`entry`). A revision is sent with the version it
  * started from; if someone saved another meanwhile, the editor says so, keeps the text typed here
  * and shows the newer version to compare before saving again. The text also survives the idle
  * lock: the lock screen covers the page, which stays as it was underneath.
  */
-export function EntryEditor({ patientId, entry, onSaved, onCancel }: { patientId: string; entry?: EntryView; onSaved(): void; onCancel(): void }) {
+export function EntryEditor({
+  patientId,
+  entry,
+  colleagues = [],
+  onSaved,
+  onCancel,
+}: {
+  patientId: string;
+  entry?: EntryView;
+  /** The care team without the writer: whom a new entry may be written for. */
+  colleagues?: readonly CareTeamMember[];
+  onSaved(): void;
+  onCancel(): void;
+}) {
   const { t, i18n } = useTranslation();
   const locale = i18n.resolvedLanguage ?? 'en';
   const [kind, setKind] = useState<WritableKind>(entry && entry.kind !== 'document' ? entry.kind : 'finding');
   const [draft, setDraft] = useState<Draft>(() => draftOf(entry));
   const [effectiveAt, setEffectiveAt] = useState(() => toLocalInput(entry?.effectiveAt ?? new Date().toISOString()));
   const [changeReason, setChangeReason] = useState('');
+  const [onBehalfOf, setOnBehalfOf] = useState('');
+  const writers = entry ? [] : writersAmong(colleagues);
   const [base, setBase] = useState<EntryView | undefined>(entry);
   const [newer, setNewer] = useState<EntryView | null>(null);
   const [conflict, setConflict] = useState(false);
@@ -116,7 +140,12 @@ export function EntryEditor({ patientId, entry, onSaved, onCancel }: { patientId
           ...(changeReason.trim() ? { changeReason } : {}),
         });
       } else {
-        await api.post<EntryView>(`/patients/${patientId}/entries`, { kind, content, effectiveAt: when.toISOString() });
+        await api.post<EntryView>(`/patients/${patientId}/entries`, {
+          kind,
+          content,
+          effectiveAt: when.toISOString(),
+          ...(onBehalfOf ? { onBehalfOfMembershipId: onBehalfOf } : {}),
+        });
       }
       onSaved();
     } catch (caught) {
@@ -258,6 +287,17 @@ export function EntryEditor({ patientId, entry, onSaved, onCancel }: { patientId
               />
             </>
           )}
+          {writers.length > 0 ? (
+            <NativeSelect
+              label={t('dossier.editor.onBehalfOf')}
+              description={t('dossier.editor.onBehalfOfHint')}
+              value={onBehalfOf}
+              onChange={(event) => setOnBehalfOf(event.currentTarget.value)}
+              error={errors['onBehalfOfMembershipId']}
+              data={[{ value: '', label: t('dossier.editor.onBehalfOfMyself') }, ...writers.map((member) => ({ value: member.membershipId, label: member.name }))]}
+              data-testid="entry-on-behalf-of"
+            />
+          ) : null}
           {entry ? (
             <TextInput
               label={optional(t('dossier.editor.changeReason'))}

@@ -80,6 +80,7 @@ export function Timeline({ patientId, careTeam }: { patientId: string; careTeam:
       {editing?.mode === 'new' ? (
         <EntryEditor
           patientId={patientId}
+          colleagues={careTeam.filter((member) => member.accountId !== me.account.id)}
           onSaved={() => {
             setEditing(null);
             notifications.show({ color: 'green', message: t('dossier.saved') });

@@ -1,10 +1,10 @@
-import { Card, Group, SimpleGrid, Stack, Text, Textarea, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
-import { useState, type ReactNode } from 'react';
+import { Card, Group, SimpleGrid, Stack, Text, Textarea, ThemeIcon, Title } from '@mantine/core';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
 import { DevicesIcon, LockIcon, PatientsIcon, UserIcon } from '../../components/icons';
 import { organisationPages } from '../../components/organisation-pages';
 import { PageHeader } from '../../components/page-header';
+import { Shortcut } from '../../components/shortcut';
 import { holds, useMe } from '../../session/session-provider';
 import { roleLabel } from '../../lib/role-label';
 
@@ -60,23 +60,5 @@ export function HomePage() {
         </Card>
       </Stack>
     </>
-  );
-}
-
-function Shortcut({ to, icon, title, text }: { to: string; icon: ReactNode; title: string; text: string }) {
-  return (
-    <UnstyledButton component={Link} to={to} className="shortcut">
-      <Group gap="sm" wrap="nowrap" align="flex-start">
-        <ThemeIcon variant="light" size={36} radius="md">
-          {icon}
-        </ThemeIcon>
-        <div className="shortcut-text">
-          <Text fw={600}>{title}</Text>
-          <Text size="sm" c="dimmed">
-            {text}
-          </Text>
-        </div>
-      </Group>
-    </UnstyledButton>
   );
 }

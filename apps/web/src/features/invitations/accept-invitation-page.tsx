@@ -1,18 +1,15 @@
-import { Alert, Anchor, Badge, Button, Group, Loader, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { Badge, Button, Group, Stack, Text, TextInput } from '@mantine/core';
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate } from 'react-router';
+import { useNavigate } from 'react-router';
 import { AcceptInvitationRequest } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
 import { BuildingIcon } from '../../components/icons';
-import { useDocumentTitle } from '../../components/page-header';
+import { InvitationFrame } from '../../components/invitation-frame';
 import { PasswordWithPolicy, usePasswordProblems } from '../../components/password-with-policy';
-import { PublicLayout } from '../../components/public-layout';
 import { currentLocale } from '../../i18n';
 import { api } from '../../lib/api';
 import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/errors';
-import { useFragmentToken } from '../../lib/fragment-token';
 import { newPasswordErrors } from '../../lib/new-password';
 import type { InvitationPreviewBody } from '../../lib/types';
 import type { LoginNotice } from '../auth/login-page';
@@ -26,43 +23,10 @@ import { roleLabel } from '../../lib/role-label';
  */
 export function AcceptInvitationPage() {
   const { t } = useTranslation();
-  useDocumentTitle(t('accept.title'));
-  const token = useFragmentToken();
-  const preview = useQuery({
-    queryKey: ['invitation-preview', token],
-    queryFn: () => api.post<InvitationPreviewBody>('/invitations/preview', { token }),
-    enabled: token !== null,
-    staleTime: Infinity,
-  });
-
   return (
-    <PublicLayout width={560}>
-      <Stack gap="lg">
-        <Title order={1} fz={28}>
-          {t('accept.title')}
-        </Title>
-        <Paper withBorder shadow="sm" p="xl">
-          {!token ? (
-            <Alert color="orange" role="alert">
-              {t('errors.TOKEN_INVALID')}
-            </Alert>
-          ) : preview.isPending ? (
-            <Group justify="center" py="md" role="status">
-              <Loader aria-label={t('common.loading')} />
-            </Group>
-          ) : preview.isError ? (
-            <ErrorAlert error={preview.error} />
-          ) : (
-            <AcceptForm token={token} preview={preview.data} />
-          )}
-        </Paper>
-        <Text size="sm" ta="center">
-          <Anchor component={Link} to="/login">
-            {t('common.backToLogin')}
-          </Anchor>
-        </Text>
-      </Stack>
-    </PublicLayout>
+    <InvitationFrame<InvitationPreviewBody> title={t('accept.title')} previewPath="/invitations/preview">
+      {(token, preview) => <AcceptForm token={token} preview={preview} />}
+    </InvitationFrame>
   );
 }
 

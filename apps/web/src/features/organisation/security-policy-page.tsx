@@ -58,12 +58,14 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
   const [trustHours, setTrustHours] = useState<number | string>(initial.trustedDeviceHours ?? 12);
   const [breakGlassMinutes, setBreakGlassMinutes] = useState<number | string>(initial.breakGlassMinutes ?? breakGlassMinutesRange.default);
   const [secondFactorRequired, setSecondFactorRequired] = useState(initial.secondFactorRequired ?? true);
+  const [patientSecondFactorRequired, setPatientSecondFactorRequired] = useState(initial.patientSecondFactorRequired ?? false);
   // One range per line, as people paste them from their IT provider's e-mail.
   const [allowlistText, setAllowlistText] = useState((initial.ipAllowlist ?? []).join('\n'));
   const [confirmSelfExclusion, setConfirmSelfExclusion] = useState(false);
   const [allowedFactors, setAllowedFactors] = useState<AllowedFactors>(initial.allowedFactors ?? defaultAllowedFactors);
   const withStepUp = useStepUp();
   const explanationId = useId();
+  const patientExplanationId = useId();
   // Whether the person changing the rule has a second factor themselves (else: at their next sign-in).
   const mine = useQuery({ queryKey: securitySummaryKey, queryFn: fetchSecuritySummary });
   const ownFactorMissing = secondFactorRequired && mine.data !== undefined && mine.data.totp === null;
@@ -94,6 +96,7 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
       trustedDeviceHours: Number(trustHours),
       breakGlassMinutes: Number(breakGlassMinutes),
       secondFactorRequired,
+      patientSecondFactorRequired,
       ipAllowlist,
       allowedFactors,
       ...(acknowledgeOwnAddressExcluded ? { acknowledgeOwnAddressExcluded } : {}),
@@ -272,6 +275,19 @@ function PolicyForm({ initial }: { initial: SecurityPolicy }) {
                 </Text>
               </Alert>
             ) : null}
+            <div>
+              <Switch
+                label={t('security.secondFactor.patientLabel')}
+                checked={patientSecondFactorRequired}
+                onChange={(event) => setPatientSecondFactorRequired(event.currentTarget.checked)}
+                size="md"
+                aria-describedby={patientExplanationId}
+                data-testid="patient-second-factor-required"
+              />
+              <Text size="sm" c="dimmed" id={patientExplanationId} mt={6} pl={58}>
+                {t('security.secondFactor.patientDescription')}
+              </Text>
+            </div>
             <NumberInput
               label={t('security.trustedDevices.label')}
               description={t('security.trustedDevices.description')}

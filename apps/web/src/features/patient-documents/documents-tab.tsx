@@ -5,6 +5,7 @@ import { useRef, useState, type ComponentProps, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { uploadAccept, type PatientDocument, type PatientDocumentList } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
+import { FilePreview, previewKindOf } from '../../components/file-preview';
 import { AlertIcon, LockIcon } from '../../components/icons';
 import { api, apiBase, apiUpload } from '../../lib/api';
 import { useDescribeError } from '../../lib/errors';
@@ -17,8 +18,7 @@ import { patientKeys } from '../patients/patient-format';
 type Limits = PatientDocumentList['limits'];
 
 const documentsKey = (patientId: string) => ['patients', 'documents', patientId] as const;
-const contentUrl = (patientId: string, document: PatientDocument) =>
-  `${apiBase}/patients/${encodeURIComponent(patientId)}/documents/${encodeURIComponent(document.id)}/content`;
+const contentPath = (patientId: string, document: PatientDocument) => `/patients/${encodeURIComponent(patientId)}/documents/${encodeURIComponent(document.id)}/content`;
 
 /**
  * The Documents tab of a patient: letters, results and scans in the patient's record, encrypted
@@ -109,6 +109,7 @@ function DocumentRow({ patientId, document, canShare, locale }: { patientId: str
   const queryClient = useQueryClient();
   const erroneous = document.entryStatus === 'entered_in_error';
   const shared = document.sharedWithPatientAt !== null;
+  const [previewing, setPreviewing] = useState(false);
 
   const sharing = useMutation({
     mutationFn: (next: boolean) => api.put<PatientDocument>(`/patients/${encodeURIComponent(patientId)}/documents/${encodeURIComponent(document.id)}/sharing`, { shared: next }),
@@ -170,10 +171,16 @@ function DocumentRow({ patientId, document, canShare, locale }: { patientId: str
         )}
       </Table.Td>
       <Table.Td>
-        <Group justify="flex-end">
+        <Group justify="flex-end" gap="xs">
+          {previewKindOf(document.contentType) ? (
+            <Button size="xs" variant="default" onClick={() => setPreviewing(true)} data-testid="document-preview">
+              {t('documents.preview')}
+              <span className="visually-hidden-text"> {document.title}</span>
+            </Button>
+          ) : null}
           <Button
             component="a"
-            href={contentUrl(patientId, document)}
+            href={`${apiBase}${contentPath(patientId, document)}`}
             download={document.name}
             size="xs"
             variant="default"
@@ -184,6 +191,7 @@ function DocumentRow({ patientId, document, canShare, locale }: { patientId: str
             <span className="visually-hidden-text"> {document.title}</span>
           </Button>
         </Group>
+        {previewing ? <FilePreview path={contentPath(patientId, document)} name={document.name} contentType={document.contentType} opened onClose={() => setPreviewing(false)} /> : null}
       </Table.Td>
     </Table.Tr>
   );

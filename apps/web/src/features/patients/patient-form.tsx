@@ -66,7 +66,11 @@ export function patientFormFrom(patient: PatientView): PatientFormValues {
 
 const trimmed = (value: string): string | undefined => (value.trim() ? value.trim() : undefined);
 
-function contactOf(values: PatientFormValues) {
+/** The contact part of the form (also the portal's own "change my contact details"). */
+export type ContactFormValues = Pick<PatientFormValues, 'email' | 'phone' | 'street' | 'postalCode' | 'city' | 'country'>;
+
+/** A patient's contact details as the contract has them (PatientContact), from the form's strings. */
+export function contactOf(values: ContactFormValues) {
   // The address is all or nothing: any part typed sends it, and the schema asks for the rest.
   const anyAddress = [values.street, values.postalCode, values.city].some((part) => part.trim());
   return {
@@ -203,20 +207,7 @@ export function PatientFormFields({
         <Title order={2} fz="md">
           {t('patients.form.contactSection')}
         </Title>
-        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-          <TextInput label={optional(t('fields.email'))} type="email" value={values.email} onChange={set('email')} error={errors['contact.email']} autoComplete="off" />
-          <TextInput label={optional(t('fields.phone'))} type="tel" placeholder={t('fields.phonePlaceholder')} value={values.phone} onChange={set('phone')} error={errors['contact.phone']} autoComplete="off" />
-          <TextInput label={optional(t('fields.street'))} value={values.street} onChange={set('street')} error={errors['contact.address.street']} autoComplete="off" />
-          <TextInput label={optional(t('fields.postalCode'))} value={values.postalCode} onChange={set('postalCode')} error={errors['contact.address.postalCode']} autoComplete="off" />
-          <TextInput label={optional(t('fields.city'))} value={values.city} onChange={set('city')} error={errors['contact.address.city']} autoComplete="off" />
-          <NativeSelect
-            label={t('fields.country')}
-            value={values.country}
-            onChange={set('country')}
-            error={errors['contact.address.country']}
-            data={countries.map((country) => ({ value: country, label: plainT(t)(`countries.${country}`) }))}
-          />
-        </SimpleGrid>
+        <PatientContactFields values={values} onChange={(field, value) => onChange({ ...values, [field]: value })} errors={errors} />
       </Stack>
       <Textarea
         label={optional(t('patients.fields.notes'))}
@@ -229,6 +220,43 @@ export function PatientFormFields({
         maxRows={10}
       />
     </Stack>
+  );
+}
+
+/**
+ * E-mail, phone and address, with their errors under `contact.…`. Staff typing someone else's
+ * details get no autofill (`own` false); a patient changing their own in the portal does.
+ */
+export function PatientContactFields({
+  values,
+  onChange,
+  errors,
+  own = false,
+}: {
+  values: ContactFormValues;
+  onChange(field: keyof ContactFormValues, value: string): void;
+  errors: FieldErrors;
+  own?: boolean;
+}) {
+  const { t } = useTranslation();
+  const set = (field: keyof ContactFormValues) => (event: { currentTarget: { value: string } }) => onChange(field, event.currentTarget.value);
+  const optional = (label: string) => `${label} ${t('common.optionalSuffix')}`;
+  const auto = (token: string) => (own ? token : 'off');
+  return (
+    <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+      <TextInput label={optional(t('fields.email'))} type="email" value={values.email} onChange={set('email')} error={errors['contact.email']} autoComplete={auto('email')} />
+      <TextInput label={optional(t('fields.phone'))} type="tel" placeholder={t('fields.phonePlaceholder')} value={values.phone} onChange={set('phone')} error={errors['contact.phone']} autoComplete={auto('tel')} />
+      <TextInput label={optional(t('fields.street'))} value={values.street} onChange={set('street')} error={errors['contact.address.street']} autoComplete={auto('street-address')} />
+      <TextInput label={optional(t('fields.postalCode'))} value={values.postalCode} onChange={set('postalCode')} error={errors['contact.address.postalCode']} autoComplete={auto('postal-code')} />
+      <TextInput label={optional(t('fields.city'))} value={values.city} onChange={set('city')} error={errors['contact.address.city']} autoComplete={auto('address-level2')} />
+      <NativeSelect
+        label={t('fields.country')}
+        value={values.country}
+        onChange={set('country')}
+        error={errors['contact.address.country']}
+        data={countries.map((country) => ({ value: country, label: plainT(t)(`countries.${country}`) }))}
+      />
+    </SimpleGrid>
   );
 }
 

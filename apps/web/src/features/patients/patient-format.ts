@@ -54,4 +54,6 @@ export const patientKeys = {
   one: (id: string) => ['patients', 'one', id] as const,
   careTeam: (id: string) => ['patients', 'care-team', id] as const,
   dossier: (id: string) => ['patients', 'dossier', id] as const,
+  portal: (id: string) => ['patients', 'portal', id] as const,
+  comments: (id: string) => ['patients', 'comments', id] as const,
 };

@@ -14,11 +14,13 @@ import { formatDateTime } from '../../lib/format';
 import { holds, useMe } from '../../session/session-provider';
 import { Timeline } from '../dossier/timeline';
 import { CareTeamTab } from './care-team-tab';
+import { CommentsTab } from './comments-tab';
 import { DocumentsTab } from '../patient-documents/documents-tab';
 import { DetailsTab } from './details-tab';
+import { PortalTab } from './portal-tab';
 import { formatBirthDate, nationalIdKindLabel, patientKeys, patientName, statusLabel } from './patient-format';
 
-type Tab = 'timeline' | 'documents' | 'details' | 'careTeam';
+type Tab = 'timeline' | 'documents' | 'comments' | 'details' | 'careTeam' | 'portal';
 
 /**
  * `/patients/:id`: one patient. The header and Details come from the patient directory; the
@@ -33,6 +35,7 @@ export function PatientPage() {
   const careTeam = useQuery({ queryKey: patientKeys.careTeam(id), queryFn: () => api.get<CareTeamList>(`/patients/${id}/care-team`), enabled: patient.isSuccess });
   const canReadDossier = holds(me, 'dossier:read');
   const canReadDocuments = holds(me, 'document:read');
+  const canInvite = holds(me, 'patient:invite');
   const [tab, setTab] = useState<Tab>(canReadDossier ? 'timeline' : 'details');
 
   if (patient.isPending) {
@@ -101,12 +104,24 @@ export function PatientPage() {
                 {t('documents.tab')}
               </Tabs.Tab>
             ) : null}
+            {canReadDossier ? (
+              // No count of open comments here: fetching them unasked would be a read of the
+              // patient's comments in their access log every time the page opens.
+              <Tabs.Tab value="comments" data-testid="tab-comments">
+                {t('patientComments.tab')}
+              </Tabs.Tab>
+            ) : null}
             <Tabs.Tab value="details" data-testid="tab-details">
               {t('patients.page.tabs.details')}
             </Tabs.Tab>
             <Tabs.Tab value="careTeam" data-testid="tab-care-team">
               {t('patients.page.tabs.careTeam')}
             </Tabs.Tab>
+            {canInvite ? (
+              <Tabs.Tab value="portal" data-testid="tab-portal">
+                {t('patientPortal.tab')}
+              </Tabs.Tab>
+            ) : null}
           </Tabs.List>
           {canReadDossier ? (
             <Tabs.Panel value="timeline" pt="lg">
@@ -118,12 +133,22 @@ export function PatientPage() {
               <DocumentsTab patientId={id} />
             </Tabs.Panel>
           ) : null}
+          {canReadDossier ? (
+            <Tabs.Panel value="comments" pt="lg">
+              <CommentsTab patientId={id} />
+            </Tabs.Panel>
+          ) : null}
           <Tabs.Panel value="details" pt="lg">
             <DetailsTab patient={view} />
           </Tabs.Panel>
           <Tabs.Panel value="careTeam" pt="lg">
             <CareTeamTab patientId={id} careTeam={careTeam} />
           </Tabs.Panel>
+          {canInvite ? (
+            <Tabs.Panel value="portal" pt="lg">
+              <PortalTab patient={view} />
+            </Tabs.Panel>
+          ) : null}
         </Tabs>
       </Stack>
     </>

@@ -23,15 +23,16 @@ const codesPerSet = 10;
 const lowCodes = 3;
 
 /**
- * My security: the second factor of this account (all its practices share it), the recovery codes
+ * My security (staff at `/security`, patients at `/portal/security` with their own `why` and
+ * `setupPath`): the second factor of this account (all its practices share it), the recovery codes
  * left, and why this matters. Removing the app and making new codes need a recent proof (step-up).
  */
-export function MySecurityPage() {
+export function MySecurityPage({ setupPath = '/security/setup', why, description }: { setupPath?: string; why?: string; description?: string }) {
   const { t } = useTranslation();
   const summary = useQuery({ queryKey: securitySummaryKey, queryFn: fetchSecuritySummary });
   return (
     <>
-      <PageHeader title={t('mySecurity.title')} description={t('mySecurity.subtitle')} />
+      <PageHeader title={t('mySecurity.title')} description={description ?? t('mySecurity.subtitle')} />
       <Stack gap="lg" maw={760} data-testid="my-security">
         <Card withBorder padding="lg">
           <Group gap="sm" wrap="nowrap" align="flex-start">
@@ -43,13 +44,13 @@ export function MySecurityPage() {
                 {t('mySecurity.why.title')}
               </Title>
               <Text size="sm" mt={4}>
-                {t('mySecurity.why.body')}
+                {why ?? t('mySecurity.why.body')}
               </Text>
             </div>
           </Group>
         </Card>
         {summary.data ? (
-          <SecurityCards summary={summary.data} />
+          <SecurityCards summary={summary.data} setupPath={setupPath} />
         ) : summary.isError ? (
           <ErrorAlert error={summary.error} />
         ) : (
@@ -64,7 +65,7 @@ export function MySecurityPage() {
   );
 }
 
-function SecurityCards({ summary }: { summary: SecuritySummaryBody }) {
+function SecurityCards({ summary, setupPath }: { summary: SecuritySummaryBody; setupPath: string }) {
   const { t, i18n } = useTranslation();
   const locale = i18n.resolvedLanguage ?? 'en';
   const queryClient = useQueryClient();
@@ -172,7 +173,7 @@ function SecurityCards({ summary }: { summary: SecuritySummaryBody }) {
             <>
               <Text size="sm">{summary.passkeys > 0 ? t('mySecurity.app.noneWithPasskeys') : t('mySecurity.app.none')}</Text>
               <Group justify="flex-end">
-                <Button component={Link} to="/security/setup" leftSection={<PhoneIcon size={16} />} data-testid="totp-setup-link">
+                <Button component={Link} to={setupPath} leftSection={<PhoneIcon size={16} />} data-testid="totp-setup-link">
                   {t('mySecurity.app.setUp')}
                 </Button>
               </Group>

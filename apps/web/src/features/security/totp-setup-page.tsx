@@ -5,8 +5,8 @@ import { useNavigate } from 'react-router';
 import { PageHeader } from '../../components/page-header';
 import { TotpSetupWizard } from './totp-setup-wizard';
 
-/** "Set up an authenticator app", opened from My security. */
-export function TotpSetupPage() {
+/** "Set up an authenticator app", opened from My security (`returnTo`: the portal's, for patients). */
+export function TotpSetupPage({ returnTo = '/security' }: { returnTo?: string }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
   return (
@@ -15,10 +15,10 @@ export function TotpSetupPage() {
       <Card withBorder padding="lg" maw={760}>
         <TotpSetupWizard
           enrolment={false}
-          onCancel={() => void navigate('/security')}
+          onCancel={() => void navigate(returnTo)}
           onDone={() => {
             notifications.show({ color: 'green', message: t('totpSetup.done') });
-            void navigate('/security', { replace: true });
+            void navigate(returnTo, { replace: true });
           }}
         />
       </Card>
