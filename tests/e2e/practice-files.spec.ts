@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { answerWithApp, baseUrl, enrolAppAtFirstSignIn, launchBrowser, linkFromOutbox, messages, readyAfterStepUp, shot, uniqueSuffix } from './support.ts';
+import { answerWithApp, baseUrl, enrolAppAtFirstSignIn, launchBrowser, linkFromOutbox, messages, readyAfterStepUp, shot, testShowingFailures, uniqueSuffix } from './support.ts';
 
 /**
  * The practice's own files: the owner uploads a treatment agreement, downloads exactly the same
@@ -18,6 +18,8 @@ const pdfName = `Behandelovereenkomst ${id}.pdf`;
 const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Title (Test) >> endobj\n%%EOF\n', 'latin1');
 let browser: Browser;
 const contexts: BrowserContext[] = [];
+const pages: Page[] = [];
+const test = testShowingFailures('files', () => pages);
 
 before(async () => {
   browser = await launchBrowser();
@@ -32,6 +34,7 @@ async function newPage(): Promise<Page> {
   contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
+  pages.push(page);
   return page;
 }
 

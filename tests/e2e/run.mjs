@@ -37,7 +37,7 @@ const env = {
   // Test-only: lets risky-login.spec.ts sign in "from another country" (refused in production).
   HAVEN_TEST_CLIENT_ADDRESS_HEADER: '1',
 };
-const server = spawn(process.execPath, [tsx, path.join(root, 'apps/server/src/main.ts')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+const server = spawn(process.execPath, [tsx, path.join(root, 'apps/server/src/main.ts')], { cwd: root, env, stdio: ['ignore', process.env.HAVEN_E2E_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
 const stop = () => {
   server.kill('SIGTERM');
   rmSync(dataDir, { recursive: true, force: true });

@@ -60,9 +60,16 @@ export function testShowingFailures(prefix: string, pages: () => Array<Page | un
         await fn();
       } catch (error) {
         failures += 1;
+        // What each page showed goes into the failure itself too, so a CI log (where the
+        // screenshots are out of reach) still tells a hanging page from a wrong one.
+        const seen: string[] = [];
         for (const [index, page] of pages().entries()) {
-          if (page && !page.isClosed()) await shot(page, `${prefix}-failed-${failures}-${index}`).catch(() => undefined);
+          if (!page || page.isClosed()) continue;
+          await shot(page, `${prefix}-failed-${failures}-${index}`).catch(() => undefined);
+          const text = await page.locator('body').innerText({ timeout: 2_000 }).catch(() => '(no text)');
+          seen.push(`page ${index} at ${new URL(page.url()).pathname}: ${text.replace(/\s+/g, ' ').slice(0, 400)}`);
         }
+        if (error instanceof Error && seen.length > 0) error.message += `\n${seen.join('\n')}`;
         throw error;
       }
     });

@@ -12,6 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Services } from './core/context.ts';
 import { AppError } from './core/errors.ts';
 import { answerFrameworkError, registerErrorHandler } from './core/http/error-handler.ts';
+import { countsTowardRateLimit } from './core/http/rate-limit.ts';
 import { newId } from './core/security/tokens.ts';
 import { accountRoutes } from './features/accounts/routes.ts';
 import { auditRoutes } from './features/audit/routes.ts';
@@ -83,11 +84,21 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     strictTransportSecurity: config.https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginEmbedderPolicy: false,
   });
+  // Routes that name a stricter limit (sign-in, sign-up, reset, links: `strictRateLimit`) get it
+  // from the plugin, per route and address. The general limit is an app-wide onRequest hook of
+  // its own, added before the access guard: as a per-route hook it ran after the guard, so
+  // refused requests (no session, wrong role: each one a session lookup, many an audit record)
+  // never counted, and the strict routes escaped it.
   await app.register(fastifyRateLimit, {
-    global: true,
+    global: false,
     max: config.rateLimit.perMinute,
     timeWindow: 60_000,
     errorResponseBuilder: (_request, context) => new AppError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)) }),
+  });
+  const generalRateLimit = app.createRateLimit({ allowList: (request) => !countsTowardRateLimit(request.url) });
+  app.addHook('onRequest', async (request) => {
+    const verdict = await generalRateLimit(request);
+    if (!verdict.isAllowed && verdict.isExceeded) throw new AppError('RATE_LIMITED', { retryAfterSeconds: Math.max(1, verdict.ttlInSeconds) });
   });
 
   await app.register(fastifySwagger, {

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../../src/core/logger.ts';
 import { MemoryMailer } from '../../src/core/mail/mailer.ts';
 import { StaticCountryLookup, type CountryLookup } from '../../src/core/security/geo.ts';
 import { MemorySmsGateway } from '../../src/core/sms/memory-sms-gateway.ts';
+import { PasswordHasher } from '../../src/core/security/password-hashing.ts';
 import { createServices } from '../../src/core/services.ts';
 
 export interface TestHarness {
@@ -65,10 +66,23 @@ export const testCountries: Record<string, string> = {
 };
 
 /**
- * `logger` replaces the default (silent unless HAVEN_TEST_LOG_LEVEL) one, e.g. to capture log lines;
- * `geo` replaces the country lookup (by default `testCountries`).
+ * argon2id at its cheapest for tests: the same algorithm, code path and PHC strings, a thousandth
+ * of the work. Every test signs people in, and at the production cost (19 MiB, two passes:
+ * about 15 ms of CPU per hash or check on the 2-core CI machine) hashing was a quarter of the
+ * whole suite's time. What the production cost itself must be is tested where it is the subject
+ * (`passwords.int.test.ts` asks for `passwordHashing: 'production'`); the running app, the
+ * browser tests and the benchmarks always use it.
  */
-export async function createHarness(options: { env?: Record<string, string>; start?: Date; logger?: Logger; geo?: CountryLookup } = {}): Promise<TestHarness> {
+const testArgon2Params = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+
+/**
+ * `logger` replaces the default (silent unless HAVEN_TEST_LOG_LEVEL) one, e.g. to capture log lines;
+ * `geo` replaces the country lookup (by default `testCountries`); `passwordHashing: 'production'`
+ * hashes at the production cost instead of `testArgon2Params`.
+ */
+export async function createHarness(
+  options: { env?: Record<string, string>; start?: Date; logger?: Logger; geo?: CountryLookup; passwordHashing?: 'production' | 'fast' } = {},
+): Promise<TestHarness> {
   const config = loadConfig({
     NODE_ENV: 'test',
     HAVEN_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'haven-test-')),
@@ -91,6 +105,7 @@ export async function createHarness(options: { env?: Record<string, string>; sta
     sms,
     geo,
     signer: sharedSigner,
+    ...(options.passwordHashing === 'production' ? {} : { hasher: new PasswordHasher(testArgon2Params) }),
     masterKeys: sharedMasterKeys,
     logger: options.logger ?? createLogger(config.logLevel),
   });

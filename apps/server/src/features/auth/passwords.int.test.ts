@@ -19,7 +19,7 @@ const minute = 60_000;
 describe('passwords', () => {
   let h: TestHarness;
   beforeAll(async () => {
-    h = await createHarness();
+    h = await createHarness({ passwordHashing: 'production' }); // the stored cost is tested below
   });
   afterAll(() => h.close());
 

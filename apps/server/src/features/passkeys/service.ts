@@ -84,7 +84,7 @@ export async function registerPasskey(
   if (!verified.ok) throw new AppError('PASSKEY_REGISTRATION_FAILED', { internal: `registration: ${verified.reason}` });
 
   // Hashing ten codes takes a while: made before the transaction, kept only if still the first.
-  const firstCodes = (await db.identity((tx) => recoveryCodeSummary(tx, account.id))) === null ? await newRecoveryCodeSet(ctx) : null;
+  const firstCodes = (await db.identity((tx) => recoveryCodeSummary(tx, account.id))) === null ? newRecoveryCodeSet() : null;
   const row: NamedPasskeyRow = { id: newId(), accountId: account.id, name: input.name, userHandle: ceremony.challenge.userHandle ?? newUserHandle(), createdAt: now, lastUsedAt: null, ...verified.value };
   const shownCodes = await recordFactorChange(
     ctx,

@@ -160,7 +160,7 @@ async function confirmCodeFactor(ctx: RequestContext, input: { method: SentCodeM
   if (!right) throw new AppError('SECOND_FACTOR_INVALID', { internal: `${kind} setup code did not match` });
 
   const hadCodes = (await db.identity((tx) => recoveryCodeSummary(tx, account.id))) !== null;
-  const codes = hadCodes ? null : await newRecoveryCodeSet(ctx);
+  const codes = hadCodes ? null : newRecoveryCodeSet();
   const masked = 'number' in pending ? maskPhoneNumber(pending.number) : '';
   await recordFactorChange(
     ctx,

@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestAgent, type TestResponse } from '../../../test/support/agent.ts';
 import { addMember, createTestOrganisation, type TestOrganisation, type TestPerson } from '../../../test/support/fixtures.ts';
 import { createHarness, type TestHarness } from '../../../test/support/harness.ts';
+import { eq } from 'drizzle-orm';
+import { recoveryCodes } from '../../core/db/schema.ts';
+import { formatRecoveryCode, newRecoveryCode, splitRecoveryCode } from './recovery-codes.ts';
 import { totpCodeAt } from './totp.ts';
 
 /*
@@ -172,6 +175,24 @@ describe('signing in with the second factor', () => {
     const again = await passwordStep(person);
     expectError(await again.agent.post('/api/v1/auth/second-factor', { method: 'recovery_code', code }), 401, 'SECOND_FACTOR_INVALID');
     expect((await agent.get('/api/v1/me/security')).body.recoveryCodes.remaining).toBe(9);
+  });
+
+  it('keeps only a digest of each code, and a set made before digests (argon2id) still lets its holder in', async () => {
+    const stored = await h.db.identity((tx) => tx.select().from(recoveryCodes).where(eq(recoveryCodes.accountId, person.accountId)));
+    expect(stored).toHaveLength(10);
+    for (const row of stored) {
+      expect(row.codeHash).toMatch(/^sha256:[A-Za-z0-9_-]{43}$/);
+      for (const code of enrolled.recoveryCodes) expect(row.codeHash).not.toContain(splitRecoveryCode(code.replace(/-/g, '')).secret);
+    }
+    // An older set: the same row shape, the secret part under argon2id, as sets were stored before.
+    const older = newRecoveryCode();
+    const { lookup, secret } = splitRecoveryCode(older);
+    const codeHash = await h.services.hasher.hash(secret);
+    await h.db.identity((tx) => tx.insert(recoveryCodes).values({ id: crypto.randomUUID(), accountId: person.accountId, lookup, codeHash, createdAt: h.clock.now() }));
+    const wrong = await passwordStep(person);
+    expectError(await wrong.agent.post('/api/v1/auth/second-factor', { method: 'recovery_code', code: `${lookup}${'0'.repeat(24)}` }), 401, 'SECOND_FACTOR_INVALID');
+    const { agent } = await passwordStep(person);
+    expect((await agent.post('/api/v1/auth/second-factor', { method: 'recovery_code', code: formatRecoveryCode(older) })).status).toBe(200);
   });
 
   it('counts wrong codes toward the account lock, and a right password does not wipe the count', async () => {

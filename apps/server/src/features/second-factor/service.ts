@@ -21,7 +21,7 @@ import { countPasskeys, lockFactorsOf } from '../passkeys/repository.ts';
 import { markReauthenticated, rotateSessionToken, type IssuedSession } from '../sessions/repository.ts';
 import { assessAfterSecondFactor, settleSignIn, trustHoursOf } from '../devices/sign-in-decision.ts';
 import { secondFactorEvent, type SecondFactorAuditEvent } from './audit.ts';
-import { formatRecoveryCode, newRecoveryCode, normaliseRecoveryCode, recoveryCodeCount, splitRecoveryCode } from './recovery-codes.ts';
+import { formatRecoveryCode, newRecoveryCode, normaliseRecoveryCode, recoveryCodeCount, recoveryCodeDigest, recoveryCodeMatches, splitRecoveryCode } from './recovery-codes.ts';
 import {
   claimTotpStep,
   confirmTotp,
@@ -133,7 +133,7 @@ export async function confirmTotpSetup(ctx: RequestContext, input: { code: strin
   if (step === null) throw new AppError('SECOND_FACTOR_INVALID', { internal: 'setup code did not match' });
 
   const hadCodes = (await db.identity((tx) => recoveryCodeSummary(tx, account.id))) !== null;
-  const codes = hadCodes ? null : await newRecoveryCodeSet(ctx);
+  const codes = hadCodes ? null : newRecoveryCodeSet();
   await recordChange(
     ctx,
     account,
@@ -202,15 +202,13 @@ export async function afterFactorRemoved(tx: Tx, accountId: string, required: bo
 // Recovery codes
 // ---------------------------------------------------------------------------------------------
 
-/** Ten new codes: shown once, stored as lookup prefix plus argon2id hash. */
-export async function newRecoveryCodeSet(ctx: RequestContext): Promise<{ shown: string[]; rows: Array<{ id: string; lookup: string; codeHash: string }> }> {
+/** Ten new codes: shown once, stored as lookup prefix plus digest (see recovery-codes.ts). */
+export function newRecoveryCodeSet(): { shown: string[]; rows: Array<{ id: string; lookup: string; codeHash: string }> } {
   const codes = Array.from({ length: recoveryCodeCount }, newRecoveryCode);
-  const rows = await Promise.all(
-    codes.map(async (code) => {
-      const { lookup, secret } = splitRecoveryCode(code);
-      return { id: newId(), lookup, codeHash: await ctx.services.hasher.hash(secret) };
-    }),
-  );
+  const rows = codes.map((code) => {
+    const { lookup, secret } = splitRecoveryCode(code);
+    return { id: newId(), lookup, codeHash: recoveryCodeDigest(secret) };
+  });
   return { shown: codes.map(formatRecoveryCode), rows };
 }
 
@@ -220,7 +218,7 @@ export async function regenerateRecoveryCodes(ctx: RequestContext): Promise<{ co
   if (!(await ctx.services.db.identity((tx) => hasSecondFactor(tx, account.id)))) {
     throw new AppError('TOTP_SETUP_NOT_STARTED', { internal: 'recovery codes back up a second factor; there is none' });
   }
-  const set = await newRecoveryCodeSet(ctx);
+  const set = newRecoveryCodeSet();
   await recordChange(
     ctx,
     account,
@@ -263,7 +261,7 @@ async function checkAnswer(ctx: RequestContext, account: AccountRow, input: { me
     const { lookup, secret } = splitRecoveryCode(code);
     const candidates = await db.identity((tx) => unusedRecoveryCodes(tx, account.id, lookup));
     for (const candidate of candidates) {
-      if (await hasher.verify(candidate.codeHash, secret)) {
+      if (await recoveryCodeMatches(candidate.codeHash, secret, hasher)) {
         usedRecoveryCode = await db.identity((tx) => markRecoveryCodeUsed(tx, candidate.id, now));
         return usedRecoveryCode;
       }
