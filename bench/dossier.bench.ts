@@ -97,7 +97,9 @@ async function practiceWithOwner(db: Database, services: Awaited<ReturnType<type
 }
 
 function startServer(serverEnv: Record<string, string>): Promise<ChildProcess> {
-  const child = fork(path.join(here, 'serve.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...env, ...serverEnv }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROFILE_DIR: each server process writes a V8 CPU profile there when it stops (to see where a request's time goes).
+  const profile = env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROFILE_DIR}`] : [];
+  const child = fork(path.join(here, 'serve.ts'), [], { execArgv: ['--import', 'tsx', ...profile], env: { ...env, ...serverEnv }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (message) => (message === 'ready' ? resolve(child) : reject(new Error(String(message)))));
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));

@@ -32,8 +32,10 @@ if (wanted('foundation')) {
 if (wanted('dossiers')) {
   const { runDossierBench, writeDossierResults } = await import('./dossier.bench.ts');
   console.log('Dossier benchmark (issue 5):');
-  const results = [await runDossierBench('pglite')];
-  if (postgresAvailable) {
+  // BENCH_ENGINES=postgres (or pglite) runs one engine only, for diagnosis; a full run takes both.
+  const engines = (process.env.BENCH_ENGINES ?? 'pglite,postgres').split(',');
+  const results = engines.includes('pglite') ? [await runDossierBench('pglite')] : [];
+  if (postgresAvailable && engines.includes('postgres')) {
     // Durable: the numbers must hold with fsync and synchronous commits, as on a real server.
     const cluster = process.env.BENCH_DATABASE_URL ? null : await startThrowawayCluster({ durable: true });
     if (cluster) {
