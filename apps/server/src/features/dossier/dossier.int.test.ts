@@ -274,6 +274,10 @@ describe('writing on behalf of a colleague', () => {
     expect(entry.author.accountId).toBe(practitioner.accountId);
     const versions = await practitioner.agent.get(`/api/v1/patients/${patientId}/entries/${entry.id}/versions`);
     expect(versions.body.versions[0].onBehalfOf.accountId).toBe(colleague.accountId);
+    // The timeline names both, as the entry itself does (names come once per person on the page).
+    const timeline = await practitioner.agent.get(`/api/v1/patients/${patientId}/dossier`);
+    expect(timeline.body.entries.find((shown: { id: string }) => shown.id === entry.id)).toEqual(entry);
+    expect(entry.onBehalfOf.name).not.toBe(entry.author.name);
     const [created] = await audit(`patient=${patientId}&action=entry.created&resourceId=${entry.id}`);
     expect(created).toMatchObject({ actorAccountId: practitioner.accountId, onBehalfOf: colleague.accountId, patientId });
   });

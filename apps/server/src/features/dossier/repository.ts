@@ -150,9 +150,9 @@ export type DossierReadResult =
   | { refused: Refusal }
   | { basis: AccessBasis; grant: { id: string; expiresAt: Date } | null; header: SealedDossierHeader; entries: SealedEntry[] };
 
-/** One row of `haven_open_dossier`: 'denied', or 'patient' then the page's 'entry' rows. */
+/** One row of `haven_open_dossier`: 'denied', or 'patient', the page's 'entry' rows, then one 'account' row per person on them. */
 interface OpenDossierRow extends Partial<Omit<EntryRow, 'id' | 'status' | 'patient_id'>> {
-  row_kind: 'denied' | 'patient' | 'entry';
+  row_kind: 'denied' | 'patient' | 'entry' | 'account';
   code: string | null;
   reason: string | null;
   basis: string | null;
@@ -224,7 +224,27 @@ export async function openDossierPage(db: Database, orgId: string, request: Doss
     orgKeyVersion: first.org_key_version,
   };
   const grant = first.grant_id && first.grant_expires_at ? { id: first.grant_id, expiresAt: dateOf(first.grant_expires_at) } : null;
-  const entries = rest.map((row) => sealedEntry({ ...(row as unknown as EntryRow), patient_id: header.id }));
+  // The entries come first, newest first; then each account named on them, once.
+  const names = new Map<string, Buffer | Uint8Array>();
+  for (const row of rest) if (row.row_kind === 'account' && row.id && row.name) names.set(row.id, row.name);
+  const nameOf = (accountId: string | null | undefined) => {
+    const name = accountId ? names.get(accountId) : undefined;
+    if (accountId && !name) throw new Error('haven_open_dossier answered an entry without its account row');
+    return name ?? null;
+  };
+  const entries = rest
+    .filter((row) => row.row_kind === 'entry')
+    .map((row) => {
+      const entry = row as unknown as EntryRow;
+      return sealedEntry({
+        ...entry,
+        patient_id: header.id,
+        created_by_name: nameOf(entry.created_by_account_id)!,
+        author_name: nameOf(entry.author_account_id)!,
+        on_behalf_of_name: nameOf(entry.on_behalf_of_account_id),
+        entered_in_error_by_name: nameOf(entry.entered_in_error_by_account_id),
+      });
+    });
   return { basis: first.basis as AccessBasis, grant, header, entries };
 }
 
