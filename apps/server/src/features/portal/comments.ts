@@ -84,12 +84,16 @@ export async function addPortalComment(ctx: RequestContext, input: PortalComment
   });
 }
 
-/** GET /portal/comments — the patient's own comments and the practice's answers, newest first. */
+/**
+ * GET /portal/comments — the patient's own comments and the practice's answers, newest first.
+ * Recorded (comment.list_viewed) like the practice's reading: the answers may hold health data.
+ */
 export async function listPortalComments(ctx: RequestContext): Promise<PatientCommentList> {
   const me = patientOf(ctx);
   return withPatientAccess(ctx, { unverifiedPatientId: me.patientId, resource: 'patient', action: 'read' }, async (tx, patient) => {
     const cipher = await ctx.services.fields.forPatient(tx, me.orgId, patient.patientId);
     const comments = await listComments(tx, me.orgId, patient);
+    await appendAudit(tx, me.orgId, auditMeta(ctx, ctx.services.clock.now()), portalEvent({ action: 'comment.list_viewed', outcome: 'success', resourceType: 'patient', resourceId: patient.patientId, patientId: patient.patientId }));
     // A document the practice stopped sharing keeps the comment, but no longer its title.
     const titles = comments.some((comment) => comment.documentId) ? await documentTitles(tx, me.orgId, patient, cipher, { visibleToPatientOnly: true }) : new Map<string, string>();
     return { comments: await presentComments(tx, ctx, comments, cipher, titles) };

@@ -124,6 +124,7 @@ describe('my documents', () => {
       { id: shared.id, title: 'Discharge letter', description: 'About Discharge letter', name: 'Discharge letter.pdf', contentType: 'application/pdf', sizeBytes: shared.content.length, createdAt: expect.any(String), sharedAt: expect.any(String) },
     ]);
     expect((await patient.agent.get('/api/v1/portal/me')).body.sharedDocuments).toBe(1);
+    expect(await recorded(patient.patientId, 'document.list_viewed')).toEqual([expect.objectContaining({ actorAccountId: patient.accountId, actorRole: 'patient', resourceId: patient.patientId, outcome: 'success' })]);
 
     const download = await patient.agent.get(`/api/v1/portal/documents/${shared.id}/content`);
     expect(download.status).toBe(200);
@@ -180,6 +181,8 @@ describe('comments and correction requests', () => {
     const mine = await patient.agent.get('/api/v1/portal/comments');
     expect(mine.status).toBe(200);
     expect(mine.body.comments).toEqual([general.body, resolved.body]);
+    // The patient's reading is in the practice's trail too (never in their own access log).
+    expect((await recorded(patient.patientId, 'comment.list_viewed')).map((event) => event.actorAccountId)).toEqual([practitioner.accountId, patient.accountId]);
     expect((await patient.agent.get('/api/v1/portal/me')).body.openComments).toBe(1);
   });
 

@@ -75,10 +75,15 @@ export async function updatePortalContact(ctx: RequestContext, contact: PortalCo
   });
 }
 
-/** GET /portal/documents — only what the practice shared, and nothing entered in error. */
+/**
+ * GET /portal/documents — only what the practice shared, and nothing entered in error. Reading
+ * the list is recorded (document.list_viewed), as the practice's reading of it is: the titles are
+ * health data, whoever reads them.
+ */
 export async function listPortalDocuments(ctx: RequestContext): Promise<PortalDocumentList> {
   const me = patientOf(ctx);
   return withPatientAccess(ctx, { unverifiedPatientId: me.patientId, resource: 'document', action: 'read' }, async (tx, patient) => {
+    await appendAudit(tx, me.orgId, auditMeta(ctx, ctx.services.clock.now()), patientDocumentEvent({ action: 'document.list_viewed', outcome: 'success', resourceType: 'patient', resourceId: patient.patientId, patientId: patient.patientId }));
     const cipher = await ctx.services.fields.forPatient(tx, me.orgId, patient.patientId);
     const documents: PortalDocument[] = [];
     for (const document of await listDocuments(tx, me.orgId, patient)) {
