@@ -1,19 +1,15 @@
 import { Badge, Button, Group, Stack, Text, TextInput } from '@mantine/core';
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate } from 'react-router';
 import { AcceptInvitationRequest } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
 import { BuildingIcon } from '../../components/icons';
 import { InvitationFrame } from '../../components/invitation-frame';
-import { PasswordWithPolicy, usePasswordProblems } from '../../components/password-with-policy';
-import { currentLocale } from '../../i18n';
-import { api } from '../../lib/api';
-import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/errors';
-import { newPasswordErrors } from '../../lib/new-password';
-import type { InvitationPreviewBody } from '../../lib/types';
-import type { LoginNotice } from '../auth/login-page';
 import { PasswordField } from '../../components/password-field';
+import { PasswordWithPolicy } from '../../components/password-with-policy';
+import { useAcceptInvitation } from '../../components/use-accept-invitation';
+import { currentLocale } from '../../i18n';
+import type { InvitationPreviewBody } from '../../lib/types';
 import { roleLabel } from '../../lib/role-label';
 
 /**
@@ -32,58 +28,16 @@ export function AcceptInvitationPage() {
 
 function AcceptForm({ token, preview }: { token: string; preview: InvitationPreviewBody }) {
   const { t } = useTranslation();
-  const navigate = useNavigate();
-  const [name, setName] = useState('');
   const [phone, setPhone] = useState('');
   const [profession, setProfession] = useState('');
-  const [password, setPassword] = useState('');
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<unknown>(null);
-  const [pending, setPending] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
-  const contextWords = useMemo(() => [name, preview.email, preview.organisationName].filter(Boolean), [name, preview]);
-  const problems = usePasswordProblems(password, preview.passwordPolicy, contextWords);
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (pending) return;
-    const candidate = preview.accountExists
-      ? { token, password }
-      : {
-          token,
-          password,
-          name,
-          phone: phone.trim() || undefined,
-          profession: profession.trim() || undefined,
-          locale: currentLocale(),
-        };
-    const parsed = AcceptInvitationRequest.safeParse(candidate);
-    const errors: FieldErrors = parsed.success ? {} : zodFieldErrors(t, parsed.error);
-    if (!preview.accountExists) {
-      if (!name.trim()) errors['name'] = t('validation.required');
-      Object.assign(errors, newPasswordErrors(t, problems, password));
-    } else if (!password) {
-      errors['password'] = t('validation.required');
-    }
-    setFieldErrors(errors);
-    if (!parsed.success || Object.keys(errors).length > 0) {
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-      return;
-    }
-    setError(null);
-    setPending(true);
-    try {
-      await api.post('/invitations/accept', parsed.data);
-      void navigate('/login', {
-        replace: true,
-        state: { reason: 'joined', organisationName: preview.organisationName, email: preview.email } satisfies LoginNotice,
-      });
-    } catch (caught) {
-      setError(caught);
-      setFieldErrors(apiFieldErrors(t, caught));
-      setPending(false);
-    }
-  }
+  const { name, setName, password, setPassword, fieldErrors, error, pending, formRef, contextWords, submit } = useAcceptInvitation({
+    token,
+    preview,
+    endpoint: '/invitations/accept',
+    schema: AcceptInvitationRequest,
+    newPersonFields: () => ({ phone: phone.trim() || undefined, profession: profession.trim() || undefined, locale: currentLocale() }),
+    notice: 'joined',
+  });
 
   return (
     <form ref={formRef} onSubmit={submit} noValidate data-testid="accept-invitation-form">

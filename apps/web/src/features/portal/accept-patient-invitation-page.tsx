@@ -1,18 +1,13 @@
 import { Button, Group, Stack, Text, TextInput } from '@mantine/core';
-import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate } from 'react-router';
 import { AcceptPatientInvitationRequest, type PatientInvitationPreview } from '@haven/contracts';
 import { ErrorAlert } from '../../components/error-alert';
 import { BuildingIcon } from '../../components/icons';
 import { InvitationFrame } from '../../components/invitation-frame';
 import { PasswordField } from '../../components/password-field';
-import { PasswordWithPolicy, usePasswordProblems } from '../../components/password-with-policy';
+import { PasswordWithPolicy } from '../../components/password-with-policy';
+import { useAcceptInvitation } from '../../components/use-accept-invitation';
 import { currentLocale } from '../../i18n';
-import { api } from '../../lib/api';
-import { apiFieldErrors, focusFirstError, zodFieldErrors, type FieldErrors } from '../../lib/errors';
-import { newPasswordErrors } from '../../lib/new-password';
-import type { LoginNotice } from '../auth/login-page';
 
 /**
  * `/accept-patient-invitation#token=…`: the link in the practice's invitation mail, the only way
@@ -31,47 +26,14 @@ export function AcceptPatientInvitationPage() {
 
 function AcceptForm({ token, preview }: { token: string; preview: PatientInvitationPreview }) {
   const { t } = useTranslation();
-  const navigate = useNavigate();
-  const [name, setName] = useState('');
-  const [password, setPassword] = useState('');
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const [error, setError] = useState<unknown>(null);
-  const [pending, setPending] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
-  const contextWords = useMemo(() => [name, preview.email, preview.organisationName].filter(Boolean), [name, preview]);
-  const problems = usePasswordProblems(password, preview.passwordPolicy, contextWords);
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (pending) return;
-    const candidate = preview.accountExists ? { token, password } : { token, password, name, locale: currentLocale() };
-    const parsed = AcceptPatientInvitationRequest.safeParse(candidate);
-    const errors: FieldErrors = parsed.success ? {} : zodFieldErrors(t, parsed.error);
-    if (!preview.accountExists) {
-      if (!name.trim()) errors['name'] = t('validation.required');
-      Object.assign(errors, newPasswordErrors(t, problems, password));
-    } else if (!password) {
-      errors['password'] = t('validation.required');
-    }
-    setFieldErrors(errors);
-    if (!parsed.success || Object.keys(errors).length > 0) {
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-      return;
-    }
-    setError(null);
-    setPending(true);
-    try {
-      await api.post('/patient-invitations/accept', parsed.data);
-      void navigate('/login', {
-        replace: true,
-        state: { reason: 'portalJoined', organisationName: preview.organisationName, email: preview.email } satisfies LoginNotice,
-      });
-    } catch (caught) {
-      setError(caught);
-      setFieldErrors(apiFieldErrors(t, caught));
-      setPending(false);
-    }
-  }
+  const { name, setName, password, setPassword, fieldErrors, error, pending, formRef, contextWords, submit } = useAcceptInvitation({
+    token,
+    preview,
+    endpoint: '/patient-invitations/accept',
+    schema: AcceptPatientInvitationRequest,
+    newPersonFields: () => ({ locale: currentLocale() }),
+    notice: 'portalJoined',
+  });
 
   return (
     <form ref={formRef} onSubmit={submit} noValidate data-testid="accept-patient-invitation-form">
