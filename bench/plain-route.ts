@@ -6,6 +6,8 @@
  * to the plan's §9.1).
  */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { fastJsonSerializerCompiler } from '../apps/server/src/core/http/fast-serializer.ts';
 import { access } from '../apps/server/src/core/http/access.ts';
 import { defineDbFunction } from '../apps/server/src/core/db/functions.ts';
 import type { Services } from '../apps/server/src/core/context.ts';
@@ -28,8 +30,27 @@ interface PlainRow {
 
 const iso = (value: Date | string | null) => (value === null ? null : value instanceof Date ? value.toISOString() : new Date(value).toISOString());
 
+/**
+ * The baseline's answer, serialised the way the secure read's is (fast-json-stringify from a zod
+ * schema), so the ratio compares the security work, not two serializers.
+ */
+const PlainDossier = z.object({
+  patient: z.object({ id: z.string(), name: z.object({ family: z.string().nullable(), given: z.string().nullable() }), birthDate: z.string().nullable() }),
+  entries: z.array(
+    z.object({
+      id: z.string(),
+      kind: z.string().nullable(),
+      status: z.string().nullable(),
+      effectiveAt: z.string().nullable(),
+      version: z.number().nullable(),
+      author: z.string().nullable(),
+      content: z.object({ text: z.string(), title: z.string().optional(), icd10Code: z.string().optional(), icd10Text: z.string().optional() }),
+    }),
+  ),
+});
+
 export async function plainDossierRoute(app: FastifyInstance, services: Services): Promise<void> {
-  app.get<{ Params: { id: string } }>('/api/v1/bench/plain-dossier/:id', { config: { access: access.can('dossier:read') } }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/api/v1/bench/plain-dossier/:id', { schema: { response: { 200: PlainDossier } }, serializerCompiler: fastJsonSerializerCompiler, config: { access: access.can('dossier:read') } }, async (request, reply) => {
     const orgId = request.ctx.principal!.orgId!;
     const rows = await services.db.callTenantFunction<PlainRow>(orgId, plainDossier, [request.params.id, 20]);
     const patient = rows.find((row) => row.row_kind === 'patient');
