@@ -45,6 +45,7 @@ const patient = {
   password: `Tulip canal ${id} bridge`,
 };
 const finding = { title: 'Atrial fibrillation follow-up', text: 'Rate controlled; continue anticoagulation.' };
+const dictated = { title: 'Phone call with the cardiologist', text: 'Dictated: start a beta blocker tonight.' };
 const reason = 'Patient collapsed in the waiting room; her GP is away today.';
 let browser: Browser;
 const contexts: BrowserContext[] = [];
@@ -140,6 +141,22 @@ test('the practitioner outside the care team is refused, breaks the glass with a
   await colleague.getByTestId('entry-heading').getByText(finding.title, { exact: true }).waitFor();
   await colleague.getByTestId('entry-text').getByText(finding.text, { exact: true }).waitFor();
   await shot(colleague, 'btg-04-timeline');
+});
+
+test("under the emergency access the practitioner writes a note for the care team's doctor; the timeline names both", async () => {
+  await colleague.getByTestId('entry-new').click();
+  const editor = colleague.getByTestId('entry-editor');
+  await editor.waitFor();
+  await editor.getByLabel(t('dossier.editor.title'), { exact: true }).fill(dictated.title);
+  await editor.getByLabel(t('dossier.editor.text'), { exact: true }).fill(dictated.text);
+  // The care team's writers are offered; the owner (who registered the patient) is one.
+  await editor.getByTestId('entry-on-behalf-of').selectOption({ label: owner.name });
+  await shot(colleague, 'btg-04b-on-behalf');
+  await editor.getByTestId('entry-save').click();
+  await editor.waitFor({ state: 'detached' });
+  const written = colleague.getByTestId('dossier-entry').filter({ has: colleague.getByTestId('entry-heading').getByText(dictated.title, { exact: true }) });
+  const author = await written.getByTestId('entry-author').innerText();
+  assert.match(author, new RegExp(`^${escape(t('dossier.byOnBehalf', { name: practitioner.name, for: owner.name, time: '' }).trim())}`), 'written by the practitioner, for the owner');
 });
 
 test("the care team and the patient are told by e-mail, without the patient's name or the reason", async () => {
