@@ -26,8 +26,8 @@ interface Options<Body> {
   schema: ZodType<Body>;
   /** The body for a new person (besides token, password and name), e.g. the optional profile fields. */
   newPersonFields?: () => Record<string, unknown>;
-  /** Where the sign-in page says why the person came. */
-  notice: LoginNotice['reason'] & ('joined' | 'portalJoined');
+  /** Why the sign-in page says the person came: one of the notices that name the organisation. */
+  notice: Extract<LoginNotice, { organisationName: string }>['reason'];
 }
 
 /**
